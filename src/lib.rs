@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod logging;
 pub mod login;
 pub mod mh;
 pub mod mime;
