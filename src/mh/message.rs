@@ -1,9 +1,13 @@
 //! Message files: listing a folder, identity on disk, adding (temp file +
 //! link), removing (unlink or rmmproc), opening with an identity check.
 
-use std::fs::File;
-use std::path::Path;
-use std::time::SystemTime;
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use super::MhError;
 use super::profile::Profile;
@@ -11,6 +15,14 @@ use super::profile::Profile;
 /// An MH message number: the file name `^[1-9][0-9]*$`. Not an IMAP
 /// sequence number.
 pub type MsgNum = u32;
+
+/// The highest message number asimap reads or creates: nmh computes
+/// `hghmsg + 100` in an `int` and dies near `INT_MAX` (mh-compat.md §5).
+pub const MAX_MSG: MsgNum = (1 << 31) - 201;
+
+/// The prefix of the temporary files [`add`] writes (a dot-name, which nmh
+/// ignores).
+pub const TEMP_PREFIX: &str = ".asimap-tmp.";
 
 /// A message file's identity on disk (DESIGN.md): device, inode and birth
 /// time; where there is no birth time, size and nanosecond mtime stand in.
@@ -32,8 +44,37 @@ pub struct Identity {
 impl Identity {
     /// True when both name the same message: same dev and inode, and the
     /// same birth time, or without one the same size and mtime.
-    pub fn same_message(&self, _other: &Identity) -> bool {
-        todo!("mh helper")
+    pub fn same_message(&self, other: &Identity) -> bool {
+        if self.dev != other.dev || self.ino != other.ino {
+            return false;
+        }
+        match (self.btime_ns, other.btime_ns) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.size == other.size && self.mtime_ns == other.mtime_ns,
+        }
+    }
+
+    /// The identity described by file metadata (`statx` underneath: std
+    /// asks for the birth time and reports it where the filesystem has one).
+    pub fn from_metadata(meta: &Metadata) -> Identity {
+        Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            btime_ns: meta.created().ok().and_then(nanos_since_epoch),
+            size: meta.len(),
+            mtime_ns: meta
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.mtime_nsec()),
+        }
+    }
+}
+
+/// Nanoseconds since the epoch, negative before it; `None` on overflow.
+fn nanos_since_epoch(t: SystemTime) -> Option<i64> {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_nanos()).ok(),
+        Err(e) => i64::try_from(e.duration().as_nanos()).ok().map(|n| -n),
     }
 }
 
@@ -46,49 +87,257 @@ pub struct MsgFile {
     pub identity: Identity,
 }
 
+/// The message number a directory entry name stands for, if any:
+/// `^[1-9][0-9]*$` and at most [`MAX_MSG`].
+pub fn parse_number(name: &str) -> Option<MsgNum> {
+    let first = name.bytes().next()?;
+    if !(b'1'..=b'9').contains(&first) || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    name.parse::<MsgNum>().ok().filter(|n| *n <= MAX_MSG)
+}
+
 /// Lists the messages of a folder directory: regular files (symlinks are
 /// followed) named `^[1-9][0-9]*$` below 2^31 - 200, sorted by number.
 /// Everything else is ignored.
-pub fn scan(_dir: &Path) -> Result<Vec<MsgFile>, MhError> {
-    todo!("mh helper")
+pub fn scan(dir: &Path) -> Result<Vec<MsgFile>, MhError> {
+    let mut out = Vec::new();
+    for number in numbers(dir)? {
+        let path = dir.join(number.to_string());
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            // Removed (or renamed by folder -pack) since readdir.
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(MhError::io(&path, e)),
+        };
+        if meta.is_file() {
+            out.push(MsgFile {
+                number,
+                identity: Identity::from_metadata(&meta),
+            });
+        }
+    }
+    out.sort_by_key(|m| m.number);
+    Ok(out)
+}
+
+/// The numbers named in `dir`, unsorted and without looking at file types.
+fn numbers(dir: &Path) -> Result<Vec<MsgNum>, MhError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => MhError::NoFolder(dir.display().to_string()),
+        _ => MhError::io(dir, e),
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| MhError::io(dir, e))?;
+        if let Some(n) = entry.file_name().to_str().and_then(parse_number) {
+            out.push(n);
+        }
+    }
+    Ok(out)
 }
 
 /// The identity of an open file.
-pub fn identity_of(_file: &File) -> Result<Identity, MhError> {
-    todo!("mh helper")
+pub fn identity_of(file: &File) -> Result<Identity, MhError> {
+    let meta = file.metadata().map_err(|e| MhError::io("<open file>", e))?;
+    Ok(Identity::from_metadata(&meta))
 }
 
 /// Opens message `n` and checks it is still `expected`; fails with
 /// [`MhError::MessageGone`] when it vanished or another file took the
 /// number.
-pub fn open_checked(_dir: &Path, _n: MsgNum, _expected: &Identity) -> Result<File, MhError> {
-    todo!("mh helper")
+pub fn open_checked(dir: &Path, n: MsgNum, expected: &Identity) -> Result<File, MhError> {
+    let path = dir.join(n.to_string());
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Err(MhError::MessageGone(n)),
+        Err(e) => return Err(MhError::io(&path, e)),
+    };
+    let meta = file.metadata().map_err(|e| MhError::io(&path, e))?;
+    if !meta.is_file() || !Identity::from_metadata(&meta).same_message(expected) {
+        return Err(MhError::MessageGone(n));
+    }
+    Ok(file)
 }
 
 /// Adds a message: writes `bytes` (already LF line ends) to a temporary
 /// dot-file in `dir` with mode `Msg-Protect`, sets its mtime to `mtime`,
 /// fsyncs it, `link()`s it to the next free number (retrying upwards on
 /// EEXIST), removes the temporary name and fsyncs the directory.
-pub fn add(_dir: &Path, _profile: &Profile, _bytes: &[u8], _mtime: SystemTime) -> Result<MsgFile, MhError> {
-    todo!("mh helper")
+///
+/// `inc` writes straight into `hghmsg + 1` without `O_EXCL` and may
+/// overwrite a message added in the window after its readdir
+/// (mh-compat.md §4); guarding against that is the caller's business.
+pub fn add(
+    dir: &Path,
+    profile: &Profile,
+    bytes: &[u8],
+    mtime: SystemTime,
+) -> Result<MsgFile, MhError> {
+    let temp = temp_path(dir);
+    let result = write_and_link(dir, &temp, profile.msg_protect, bytes, mtime);
+    if let Err(e) = std::fs::remove_file(&temp) {
+        log::warn!("{}: cannot remove temporary: {e}", temp.display());
+    }
+    let msg = result?;
+    sync_dir(dir)?;
+    Ok(msg)
+}
+
+/// Writes the temporary and links it to a free number.
+fn write_and_link(
+    dir: &Path,
+    temp: &Path,
+    mode: u32,
+    bytes: &[u8],
+    mtime: SystemTime,
+) -> Result<MsgFile, MhError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(temp)
+        .map_err(|e| MhError::io(dir, e))?;
+    let io = |e| MhError::io(temp, e);
+    file.write_all(bytes).map_err(io)?;
+    file.set_modified(mtime).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    let identity = identity_of(&file)?;
+    let number = link_next_free(dir, temp)?;
+    Ok(MsgFile { number, identity })
+}
+
+/// Links `temp` to the number after the highest one in `dir`, stepping
+/// upwards while the name is taken.
+fn link_next_free(dir: &Path, temp: &Path) -> Result<MsgNum, MhError> {
+    let mut n = numbers(dir)?.into_iter().max().unwrap_or(0);
+    loop {
+        n = n
+            .checked_add(1)
+            .filter(|n| *n <= MAX_MSG)
+            .ok_or_else(|| MhError::io(dir, std::io::Error::other("no message number left")))?;
+        let target = dir.join(n.to_string());
+        match std::fs::hard_link(temp, &target) {
+            Ok(()) => return Ok(n),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(MhError::io(&target, e)),
+        }
+    }
+}
+
+/// A fresh temporary name in `dir`: `.asimap-tmp.<pid>.<unique>`.
+fn temp_path(dir: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    dir.join(format!(
+        "{TEMP_PREFIX}{}.{nanos:x}{count:x}",
+        std::process::id()
+    ))
+}
+
+/// fsyncs a directory so that new names in it are durable.
+fn sync_dir(dir: &Path) -> Result<(), MhError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| MhError::io(dir, e))
 }
 
 /// Copies message file `src` into `dir` as [`add`] does, keeping its mtime.
 /// Within one filesystem the copy is a new file (a COPY must not share the
 /// source's inode, so flags stay independent); the bytes are unchanged.
-pub fn copy(_src: &Path, _dir: &Path, _profile: &Profile) -> Result<MsgFile, MhError> {
-    todo!("mh helper")
+pub fn copy(src: &Path, dir: &Path, profile: &Profile) -> Result<MsgFile, MhError> {
+    let bytes = std::fs::read(src).map_err(|e| MhError::io(src, e))?;
+    let meta = std::fs::metadata(src).map_err(|e| MhError::io(src, e))?;
+    let mtime = meta.modified().map_err(|e| MhError::io(src, e))?;
+    add(dir, profile, &bytes, mtime)
 }
 
 /// Removes messages as rmm would: runs the profile's `rmmproc` with the
 /// folder as cwd and the numbers as arguments when one is set, else unlinks
 /// them. Missing files are not an error.
-pub fn remove(_dir: &Path, _profile: &Profile, _numbers: &[MsgNum]) -> Result<(), MhError> {
-    todo!("mh helper")
+pub fn remove(dir: &Path, profile: &Profile, numbers: &[MsgNum]) -> Result<(), MhError> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    if let Some(proc_line) = &profile.rmmproc {
+        return run_rmmproc(dir, proc_line, numbers);
+    }
+    for n in numbers {
+        let path = dir.join(n.to_string());
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(MhError::io(&path, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Runs `rmmproc` (split on white space, as nmh does) with the numbers.
+fn run_rmmproc(dir: &Path, proc_line: &str, numbers: &[MsgNum]) -> Result<(), MhError> {
+    let mut words = proc_line.split_whitespace();
+    let Some(program) = words.next() else {
+        return Err(MhError::Rmmproc("empty rmmproc".to_string()));
+    };
+    let status = Command::new(program)
+        .args(words)
+        .args(numbers.iter().map(|n| n.to_string()))
+        .current_dir(dir)
+        .status()
+        .map_err(|e| MhError::Rmmproc(format!("{program}: {e}")))?;
+    if !status.success() {
+        return Err(MhError::Rmmproc(format!("{program}: {status}")));
+    }
+    Ok(())
 }
 
 /// Removes temporary dot-files this server left behind (crash safety),
 /// older than `min_age` seconds.
-pub fn clean_temporaries(_dir: &Path, _min_age_secs: u64) -> Result<usize, MhError> {
-    todo!("mh helper")
+///
+/// A temporary whose writer is still running (its pid is in the name) is
+/// kept unless it is older than a day, which covers pid reuse.
+pub fn clean_temporaries(dir: &Path, min_age_secs: u64) -> Result<usize, MhError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| MhError::io(dir, e))?;
+    let min_age = Duration::from_secs(min_age_secs);
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| MhError::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        let Some(age) = age_of(&entry.path()) else {
+            continue;
+        };
+        let writer_alive = writer_pid(rest).is_some_and(process_alive);
+        let abandoned = !writer_alive || age > Duration::from_secs(86_400);
+        if age >= min_age && abandoned && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// How long ago a file's inode last changed. The ctime, not the mtime:
+/// [`add`] sets the mtime to the message's date, which may be old.
+fn age_of(path: &Path) -> Option<Duration> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?;
+    let ctime = u64::try_from(meta.ctime()).ok()?;
+    Some(Duration::from_secs(now.as_secs().saturating_sub(ctime)))
+}
+
+/// The pid part of a temporary name (after the prefix).
+fn writer_pid(rest: &str) -> Option<u32> {
+    rest.split('.').next()?.parse().ok()
+}
+
+/// True when a process with this pid exists (on this host).
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
 }

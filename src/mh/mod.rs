@@ -56,6 +56,9 @@ pub enum MhError {
 impl MhError {
     /// Wraps an I/O error with its path.
     pub fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> MhError {
-        MhError::Io { path: path.into(), source }
+        MhError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -1,11 +1,17 @@
 //! `.mh_sequences`: lenient reading, nmh-compatible writing (mh-compat.md §2).
 
 use std::collections::BTreeSet;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use super::lock::LockMethod;
+use super::lock::{FileLock, LockMethod};
+use super::message::MAX_MSG;
 use super::{MhError, MsgNum};
+
+/// The widest `lo-hi` range read from a file. A wider one is cut short (and
+/// reported) so that a corrupt file cannot exhaust memory.
+const MAX_RANGE: MsgNum = 1_000_000;
 
 /// The public sequences of one folder, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,39 +24,85 @@ impl Sequences {
     /// Parses the file's text leniently: continuation lines are joined,
     /// garbage tokens and lines without a colon are skipped (and returned as
     /// warnings), a duplicate name keeps the last line.
-    pub fn parse(_text: &[u8]) -> (Sequences, Vec<String>) {
-        todo!("mh helper")
+    pub fn parse(text: &[u8]) -> (Sequences, Vec<String>) {
+        let mut seqs = Sequences::default();
+        let mut warnings = Vec::new();
+        for (name, value) in fields(text, &mut warnings) {
+            let members = parse_members(&name, &value, &mut warnings);
+            match seqs.position(&name) {
+                Some(i) => seqs.entries[i].1 = members,
+                None => seqs.entries.push((name, members)),
+            }
+        }
+        (seqs, warnings)
     }
 
     /// The text nmh would write: one `name: ranges` line per non-empty
     /// sequence, runs as `lo-hi`, no blank line, no folding.
     pub fn to_text(&self) -> Vec<u8> {
-        todo!("mh helper")
+        let mut out = String::new();
+        for (name, members) in &self.entries {
+            if members.is_empty() {
+                continue;
+            }
+            out.push_str(name);
+            out.push(':');
+            for (lo, hi) in runs(members) {
+                out.push(' ');
+                out.push_str(&lo.to_string());
+                if hi > lo {
+                    out.push('-');
+                    out.push_str(&hi.to_string());
+                }
+            }
+            out.push('\n');
+        }
+        out.into_bytes()
     }
 
     /// Members of a sequence (empty when absent).
-    pub fn get(&self, _name: &str) -> Option<&BTreeSet<MsgNum>> {
-        todo!("mh helper")
+    pub fn get(&self, name: &str) -> Option<&BTreeSet<MsgNum>> {
+        self.position(name).map(|i| &self.entries[i].1)
     }
 
     /// Adds `n` to sequence `name`, creating it at the end when absent.
-    pub fn add(&mut self, _name: &str, _n: MsgNum) {
-        todo!("mh helper")
+    pub fn add(&mut self, name: &str, n: MsgNum) {
+        match self.position(name) {
+            Some(i) => {
+                self.entries[i].1.insert(n);
+            }
+            None => self.entries.push((name.to_string(), BTreeSet::from([n]))),
+        }
     }
 
     /// Removes `n` from sequence `name`.
-    pub fn remove(&mut self, _name: &str, _n: MsgNum) {
-        todo!("mh helper")
+    pub fn remove(&mut self, name: &str, n: MsgNum) {
+        if let Some(i) = self.position(name) {
+            self.entries[i].1.remove(&n);
+        }
     }
 
     /// Removes `n` from every sequence.
-    pub fn remove_everywhere(&mut self, _n: MsgNum) {
-        todo!("mh helper")
+    pub fn remove_everywhere(&mut self, n: MsgNum) {
+        for (_, members) in &mut self.entries {
+            members.remove(&n);
+        }
+    }
+
+    /// True when no sequence has a member (nmh would unlink the file).
+    pub fn is_empty(&self) -> bool {
+        self.entries.iter().all(|(_, m)| m.is_empty())
     }
 
     /// Reads a folder's sequence file without locking (missing = empty).
-    pub fn read(_path: &Path) -> Result<(Sequences, Vec<String>), MhError> {
-        todo!("mh helper")
+    pub fn read(path: &Path) -> Result<(Sequences, Vec<String>), MhError> {
+        match std::fs::read(path) {
+            Ok(text) => Ok(Sequences::parse(&text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok((Sequences::default(), Vec::new()))
+            }
+            Err(e) => Err(MhError::io(path, e)),
+        }
     }
 
     /// Read-modify-write under nmh's lock: locks `path` (creating it
@@ -58,11 +110,158 @@ impl Sequences {
     /// the sequences changed rewrites the file in place (ftruncate + write,
     /// never rename), or unlinks it when no sequence remains, as nmh does.
     pub fn update<R>(
-        _path: &Path,
-        _method: LockMethod,
-        _timeout: Duration,
-        _change: impl FnOnce(&mut Sequences) -> R,
+        path: &Path,
+        method: LockMethod,
+        timeout: Duration,
+        change: impl FnOnce(&mut Sequences) -> R,
     ) -> Result<R, MhError> {
-        todo!("mh helper")
+        let mut lock = FileLock::acquire(path, method, timeout)?;
+        let file = lock.file();
+        let mut text = Vec::new();
+        file.read_to_end(&mut text)
+            .map_err(|e| MhError::io(path, e))?;
+        let (mut seqs, warnings) = Sequences::parse(&text);
+        for w in &warnings {
+            log::warn!("{}: {w}", path.display());
+        }
+        let before = seqs.clone();
+        let result = change(&mut seqs);
+        if seqs.is_empty() && (seqs != before || text.is_empty()) {
+            // nmh unlinks the file when no public sequence remains; doing
+            // it under the lock keeps a waiting nmh from reading a stale
+            // copy (it reopens by name after each failed attempt).
+            std::fs::remove_file(path).map_err(|e| MhError::io(path, e))?;
+            return Ok(result);
+        }
+        if seqs != before {
+            let text = seqs.to_text();
+            rewrite_in_place(lock.file(), &text).map_err(|e| MhError::io(path, e))?;
+        }
+        Ok(result)
+    }
+
+    /// The index of `name`.
+    fn position(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|(n, _)| n == name)
+    }
+}
+
+/// Seek to 0, truncate, write, fsync: the same inode, as nmh rewrites it.
+fn rewrite_in_place(file: &mut std::fs::File, text: &[u8]) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(0))?;
+    file.set_len(0)?;
+    file.write_all(text)?;
+    file.sync_data()
+}
+
+/// Splits the text into (name, value) fields, joining continuation lines;
+/// malformed lines become warnings.
+fn fields(text: &[u8], warnings: &mut Vec<String>) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(text);
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut open = false;
+    for (i, line) in text.lines().enumerate() {
+        let lineno = i + 1;
+        if line.starts_with([' ', '\t']) && !line.trim().is_empty() {
+            match (open, out.last_mut()) {
+                (true, Some((_, value))) => {
+                    value.push(' ');
+                    value.push_str(line.trim());
+                }
+                _ => warnings.push(format!("line {lineno}: continuation without a field")),
+            }
+            continue;
+        }
+        open = false;
+        if line.trim().is_empty() {
+            warnings.push(format!("line {lineno}: blank line skipped"));
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            warnings.push(format!("line {lineno}: no colon, skipped"));
+            continue;
+        };
+        let name = name.trim();
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            warnings.push(format!("line {lineno}: bad sequence name skipped"));
+            continue;
+        }
+        out.push((name.to_string(), value.trim().to_string()));
+        open = true;
+    }
+    out
+}
+
+/// Parses the members of one sequence, skipping bad tokens.
+fn parse_members(name: &str, value: &str, warnings: &mut Vec<String>) -> BTreeSet<MsgNum> {
+    let mut members = BTreeSet::new();
+    for token in value.split_whitespace() {
+        let Some((lo, hi)) = parse_token(token) else {
+            warnings.push(format!("{name}: bad token {token:?} skipped"));
+            continue;
+        };
+        let hi = if hi - lo >= MAX_RANGE {
+            warnings.push(format!("{name}: range {token} cut to {MAX_RANGE} members"));
+            lo + (MAX_RANGE - 1)
+        } else {
+            hi
+        };
+        members.extend(lo..=hi);
+    }
+    members
+}
+
+/// One token: `n` or `lo-hi`, each a message number in range, lo <= hi.
+fn parse_token(token: &str) -> Option<(MsgNum, MsgNum)> {
+    let (lo, hi) = match token.split_once('-') {
+        Some((lo, hi)) => (number(lo)?, number(hi)?),
+        None => {
+            let n = number(token)?;
+            (n, n)
+        }
+    };
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// A message number: digits only, 1..=MAX_MSG.
+fn number(s: &str) -> Option<MsgNum> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<MsgNum>()
+        .ok()
+        .filter(|n| (1..=MAX_MSG).contains(n))
+}
+
+/// Maximal runs of consecutive members as (lo, hi).
+fn runs(members: &BTreeSet<MsgNum>) -> Vec<(MsgNum, MsgNum)> {
+    let mut out: Vec<(MsgNum, MsgNum)> = Vec::new();
+    for &n in members {
+        match out.last_mut() {
+            Some((_, hi)) if hi.checked_add(1) == Some(n) => *hi = n,
+            _ => out.push((n, n)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_parse() {
+        let text = b"foo: 1 2\n 5 7-9\n\t11\n\ngarbage\nbar: 9-7 0 -3 99999999999 abc 4\nfoo: 3\n";
+        let (s, w) = Sequences::parse(text);
+        assert_eq!(s.get("foo"), Some(&BTreeSet::from([3])));
+        assert_eq!(s.get("bar"), Some(&BTreeSet::from([4])));
+        assert_eq!(s.entries[0].0, "foo");
+        assert_eq!(w.len(), 7, "{w:?}");
+    }
+
+    #[test]
+    fn text_as_nmh_writes_it() {
+        let (s, _) = Sequences::parse(b"cur: 13\nunseen: 1 3 4 6 7 8\nempty:\nx: 5\n");
+        assert_eq!(s.to_text(), b"cur: 13\nunseen: 1 3-4 6-8\nx: 5\n");
     }
 }
