@@ -218,20 +218,12 @@ impl Store {
     }
 
     /// Cached metadata blobs (opaque to this layer) for `uids`, in order.
-    pub fn cached(
-        &mut self,
-        _mailbox: &str,
-        _uids: &[u32],
-    ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+    pub fn cached(&mut self, _mailbox: &str, _uids: &[u32]) -> Result<Vec<Option<Vec<u8>>>, StateError> {
         todo!("state helper")
     }
 
     /// Stores metadata blobs in one transaction.
-    pub fn set_cached(
-        &mut self,
-        _mailbox: &str,
-        _blobs: &[(u32, Vec<u8>)],
-    ) -> Result<(), StateError> {
+    pub fn set_cached(&mut self, _mailbox: &str, _blobs: &[(u32, Vec<u8>)]) -> Result<(), StateError> {
         todo!("state helper")
     }
 
