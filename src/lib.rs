@@ -6,7 +6,7 @@
 //! (the engine's connection state machine); [`login`] (the network front
 //! end, which execs the engine).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod logging;
 pub mod login;
