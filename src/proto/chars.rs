@@ -2,7 +2,11 @@
 
 /// `ATOM-CHAR`: any CHAR except atom-specials.
 pub fn is_atom_char(b: u8) -> bool {
-    (0x21..0x7f).contains(&b) && !matches!(b, b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']')
+    (0x21..0x7f).contains(&b)
+        && !matches!(
+            b,
+            b'(' | b')' | b'{' | b' ' | b'%' | b'*' | b'"' | b'\\' | b']'
+        )
 }
 
 /// `ASTRING-CHAR`: ATOM-CHAR or `]`.

@@ -2,6 +2,7 @@
 //! No I/O, no SQLite, no MH.
 
 pub mod chars;
+pub mod encode;
 pub mod framer;
 pub mod parse;
 pub mod types;
