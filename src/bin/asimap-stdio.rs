@@ -9,6 +9,7 @@ use clap::Parser;
 use asimap::logging::{self, LogContext, LogTarget};
 use asimap::mh::Profile;
 use asimap::proto::framer::Limits;
+use asimap::session::trace::TraceConfig;
 use asimap::session::{Config, Session};
 use asimap::state::Store;
 
@@ -49,6 +50,10 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let local_user = std::env::var("USER").unwrap_or_default();
+    let session_id = args
+        .session_id
+        .clone()
+        .unwrap_or_else(|| std::process::id().to_string());
     let ctx = LogContext {
         session: args
             .session_id
@@ -75,9 +80,11 @@ fn main() -> anyhow::Result<()> {
         max_literal: args.max_literal,
         ..Limits::default()
     };
+    let trace = TraceConfig::new(&store.profile().path, &session_id);
     let config = Config {
         authenticated_tag: args.authenticated,
         limits,
+        trace: Some(trace),
     };
     let mut session = Session::new(
         store,

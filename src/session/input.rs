@@ -31,6 +31,8 @@ pub struct Input {
     framer: Framer,
     eof: bool,
     chunk: Vec<u8>,
+    /// Where client bytes are copied while tracing.
+    pub trace: Option<std::fs::File>,
 }
 
 impl Input {
@@ -41,6 +43,7 @@ impl Input {
             framer: Framer::new(limits),
             eof: false,
             chunk: vec![0; 64 * 1024],
+            trace: None,
         }
     }
 
@@ -74,6 +77,7 @@ impl Input {
             self.eof = true;
             return Ok(false);
         }
+        crate::session::trace::record(&mut self.trace, &self.chunk[..n]);
         self.framer.push(&self.chunk[..n]);
         Ok(true)
     }

@@ -12,6 +12,7 @@ pub mod output;
 pub mod reply;
 pub mod selected;
 pub mod table;
+pub mod trace;
 
 use std::collections::HashSet;
 use std::io;
@@ -34,6 +35,8 @@ pub struct Config {
     pub authenticated_tag: Option<String>,
     /// Line and literal limits.
     pub limits: Limits,
+    /// Conversation traces, switched by a control file.
+    pub trace: Option<trace::TraceConfig>,
 }
 
 /// The connection states of RFC 3501 §3 that the engine has (it starts
@@ -79,6 +82,7 @@ impl Session {
     pub fn run(&mut self, config: &Config) -> io::Result<()> {
         self.greet(config)?;
         while !matches!(self.state, ConnState::Logout) {
+            self.switch_trace(config);
             let Some(frame) = self.input.next_frame()? else {
                 log::info!("client closed the connection");
                 break;
@@ -87,6 +91,26 @@ impl Session {
             self.out.flush()?;
         }
         self.out.flush()
+    }
+
+    /// Starts or stops tracing as the control file says.
+    fn switch_trace(&mut self, config: &Config) {
+        let Some(trace) = &config.trace else {
+            return;
+        };
+        let wanted = trace.wanted();
+        if wanted == self.input.trace.is_some() {
+            return;
+        }
+        if wanted {
+            log::info!("conversation trace on");
+            self.input.trace = trace.open("in");
+            self.out.trace = trace.open("out");
+        } else {
+            log::info!("conversation trace off");
+            self.input.trace = None;
+            self.out.trace = None;
+        }
     }
 
     /// The greeting, or the answer to the login front end's pending tag.

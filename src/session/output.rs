@@ -12,6 +12,8 @@ const FLUSH_AT: usize = 256 * 1024;
 pub struct Output {
     sink: Box<dyn Write>,
     buf: Vec<u8>,
+    /// Where responses are copied while tracing.
+    pub trace: Option<std::fs::File>,
 }
 
 impl Output {
@@ -20,6 +22,7 @@ impl Output {
         Output {
             sink,
             buf: Vec::with_capacity(64 * 1024),
+            trace: None,
         }
     }
 
@@ -60,6 +63,7 @@ impl Output {
     pub fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
             log::trace!("S: {}", String::from_utf8_lossy(&self.buf).trim_end());
+            crate::session::trace::record(&mut self.trace, &self.buf);
             self.sink.write_all(&self.buf)?;
             self.buf.clear();
         }
