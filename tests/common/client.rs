@@ -37,7 +37,8 @@ impl MhTree {
         let log = self.home().join(format!("engine-{id}.log"));
         let stderr = fs::File::create(&log).expect("create engine log");
         let mut cmd = Command::new(ENGINE);
-        cmd.args(args)
+        cmd.arg("--log-stderr")
+            .args(args)
             .env_clear()
             .env("HOME", self.home())
             .env("MH", self.profile_path())
