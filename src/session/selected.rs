@@ -29,6 +29,8 @@ pub struct Selected {
     pub gone: HashSet<u32>,
     /// Keywords announced in the last FLAGS response.
     pub keywords: BTreeSet<String>,
+    /// FETCHes refused with EXPUNGEISSUED since the last EXPUNGE responses.
+    pub expunge_strikes: u32,
     summary: FolderSummary,
 }
 
@@ -53,6 +55,7 @@ impl Selected {
             recent,
             gone: HashSet::new(),
             keywords,
+            expunge_strikes: 0,
             summary,
         })
     }
@@ -228,6 +231,7 @@ impl Selected {
             }
         }
         self.gone.clear();
+        self.expunge_strikes = 0;
     }
 
     /// Appends new messages and announces them with EXISTS and RECENT.

@@ -33,7 +33,8 @@ pub fn fetch(s: &mut Session, _tag: &Tag, body: CommandBody) -> CmdResult {
 
     let seen_now = mark_seen(store, sel, out, &targets, &plan)?;
 
-    let mut missing = 0;
+    let mut held = Vec::new();
+    let (mut ghosts, mut processed) = (0, 0);
     for chunk in targets.chunks(BATCH) {
         let rows: Vec<_> = chunk.iter().map(|&i| &sel.msgs[i]).collect();
         let metas = if plan.needs_meta {
@@ -44,17 +45,40 @@ pub fn fetch(s: &mut Session, _tag: &Tag, body: CommandBody) -> CmdResult {
         for (k, &i) in chunk.iter().enumerate() {
             let meta = metas.get(k).and_then(Option::as_ref);
             let with_flags = seen_now.contains(&sel.msgs[i].uid);
-            match one(store, sel, i, meta, &plan, with_flags) {
-                Ok(line) => out.put(&line),
-                Err(StateError::Expunged) => missing += 1,
-                Err(e) => return Err(e.into()),
+            let raw = if plan.needs_raw {
+                meta::raw_or_gone(store, &sel.mailbox, &sel.msgs[i])?
+            } else {
+                None
+            };
+            let ghost = (plan.needs_raw && raw.is_none()) || (plan.needs_meta && meta.is_none());
+            ghosts += usize::from(ghost);
+            let line = one(sel, i, meta, raw.as_deref(), &plan, with_flags);
+            // Hold lines back only while every one so far is a ghost: if all
+            // are, the answer is a plain NO.
+            processed += 1;
+            if ghosts == processed {
+                held.push(line);
+            } else {
+                held.drain(..).for_each(|l| out.put(&l));
+                out.put(&line);
             }
             out.maybe_flush()?;
         }
     }
-    if missing > 0 {
-        // TODO(#3): a policy for clients that retry this FETCH for ever.
-        return Err(no(Some(Code::ExpungeIssued), "Some messages were expunged"));
+    if ghosts > 0 && ghosts == targets.len() && sel.expunge_strikes == 0 {
+        // RFC 2180 §4.1.3: all of them gone, a tagged NO; the client should
+        // NOOP to learn of the expunges.
+        sel.expunge_strikes += 1;
+        return Err(no(
+            Some(Code::ExpungeIssued),
+            "The messages were expunged; NOOP tells more",
+        ));
+    }
+    held.drain(..).for_each(|l| out.put(&l));
+    if ghosts > 0 {
+        // A client that retries instead of NOOP (Apple Mail) now gets empty
+        // data and OK, which ends its loop (RFC 2180 §4.1.3).
+        log::info!("fetch served {ghosts} expunged messages as empty data");
     }
     Ok(format!(
         "{} completed",
@@ -136,24 +160,17 @@ fn mark_seen(
     Ok(unseen)
 }
 
-/// The whole `* n FETCH (...)` response for message `i`.
+/// The whole `* n FETCH (...)` response for message `i`. Data of an
+/// expunged message is empty ("NIL FETCH responses", RFC 2180 §4.1.3).
 fn one(
-    store: &mut Store,
     sel: &Selected,
     i: usize,
     meta: Option<&Meta>,
+    raw: Option<&[u8]>,
     plan: &Plan,
     with_flags: bool,
-) -> Result<Vec<u8>, StateError> {
+) -> Vec<u8> {
     let row = &sel.msgs[i];
-    let raw = if plan.needs_raw {
-        Some(meta::raw(store, &sel.mailbox, row)?)
-    } else {
-        None
-    };
-    if plan.needs_meta && meta.is_none() {
-        return Err(StateError::Expunged);
-    }
     let mut items: Vec<Vec<u8>> = Vec::with_capacity(plan.attrs.len() + 2);
     if plan.uid {
         items.push(format!("UID {}", row.uid).into_bytes());
@@ -172,7 +189,7 @@ fn one(
                 item.extend_from_slice(b"INTERNALDATE ");
                 internal_date(&mut item, row.internaldate);
             }
-            other => meta_or_body(&mut item, other, meta, raw.as_deref()),
+            other => meta_or_body(&mut item, other, meta, raw),
         }
         items.push(item);
     }
@@ -187,7 +204,7 @@ fn one(
         line.extend_from_slice(item);
     }
     line.extend_from_slice(b")\r\n");
-    Ok(line)
+    line
 }
 
 /// `FLAGS (...)` for message `i`.
@@ -207,11 +224,16 @@ fn internal_date(out: &mut Vec<u8>, secs: i64) {
 fn meta_or_body(item: &mut Vec<u8>, attr: &FetchAttr, meta: Option<&Meta>, raw: Option<&[u8]>) {
     let raw = raw.unwrap_or_default();
     match attr {
-        FetchAttr::Envelope => meta_item(item, "ENVELOPE ", meta.map(|m| &m.envelope)),
-        FetchAttr::Body => meta_item(item, "BODY ", meta.map(|m| &m.body)),
-        FetchAttr::BodyStructure => {
-            meta_item(item, "BODYSTRUCTURE ", meta.map(|m| &m.bodystructure))
+        FetchAttr::Envelope => {
+            meta_item(item, "ENVELOPE ", meta.map(|m| &m.envelope), NIL_ENVELOPE)
         }
+        FetchAttr::Body => meta_item(item, "BODY ", meta.map(|m| &m.body), NIL_BODY),
+        FetchAttr::BodyStructure => meta_item(
+            item,
+            "BODYSTRUCTURE ",
+            meta.map(|m| &m.bodystructure),
+            NIL_BODY,
+        ),
         FetchAttr::Rfc822Size => {
             let size = meta.map_or(0, |m| m.size);
             item.extend_from_slice(format!("RFC822.SIZE {size}").as_bytes());
@@ -245,13 +267,16 @@ fn meta_or_body(item: &mut Vec<u8>, attr: &FetchAttr, meta: Option<&Meta>, raw: 
     }
 }
 
-/// `NAME data` from the cache.
-fn meta_item(item: &mut Vec<u8>, name: &str, data: Option<&Vec<u8>>) {
+/// The ENVELOPE of an expunged message (RFC 2180 §4.1.3).
+const NIL_ENVELOPE: &[u8] = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
+
+/// The BODY and BODYSTRUCTURE of an expunged message (RFC 2180 §4.1.3).
+const NIL_BODY: &[u8] = b"(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)";
+
+/// `NAME data` from the cache, or the empty stand-in.
+fn meta_item(item: &mut Vec<u8>, name: &str, data: Option<&Vec<u8>>, empty: &[u8]) {
     item.extend_from_slice(name.as_bytes());
-    match data {
-        Some(d) => item.extend_from_slice(d),
-        None => item.extend_from_slice(b"NIL"),
-    }
+    item.extend_from_slice(data.map_or(empty, |d| &d[..]));
 }
 
 /// The whole message as a literal, LF turned into CRLF on the way.

@@ -54,3 +54,32 @@ pub fn raw(store: &mut Store, mailbox: &str, row: &MessageRow) -> Result<Vec<u8>
     }
     Ok(bytes)
 }
+
+/// The message's bytes, or `None` when it is gone for good. When the file
+/// under its number is no longer the message (nmh renumbering it right
+/// now), the folder is synced and the message looked up again, so one
+/// message's bytes are never served under another's UID.
+pub fn raw_or_gone(
+    store: &mut Store,
+    mailbox: &str,
+    row: &MessageRow,
+) -> Result<Option<Vec<u8>>, StateError> {
+    match raw(store, mailbox, row) {
+        Ok(bytes) => return Ok(Some(bytes)),
+        Err(StateError::Expunged) => {}
+        Err(e) => return Err(e),
+    }
+    store.sync(mailbox)?;
+    let Some(moved) = store
+        .messages(mailbox)?
+        .into_iter()
+        .find(|m| m.uid == row.uid)
+    else {
+        return Ok(None);
+    };
+    match raw(store, mailbox, &moved) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(StateError::Expunged) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
