@@ -2,6 +2,20 @@
 //! form, section extraction by byte offsets, the LF to CRLF view, and the
 //! decoded text SEARCH needs. Never fails on broken mail.
 
+mod address;
+mod blob;
+mod bodystructure;
+mod ctype;
+mod envelope;
+mod header;
+mod quote;
+mod section;
+mod text;
+mod tree;
+
+use mail_parser::HeaderValue;
+use mail_parser::parsers::MessageStream;
+
 use crate::proto::Section;
 
 /// What asimap caches per message: computed once from the file, stored as
@@ -36,46 +50,108 @@ pub struct Meta {
 
 impl Meta {
     /// Analyses a message as stored (LF line ends, possibly stray CRs).
-    pub fn analyze(_raw: &[u8]) -> Meta {
-        todo!("mime helper")
+    pub fn analyze(raw: &[u8]) -> Meta {
+        let root = tree::parse(raw);
+        let block = &raw[root.header.clone()];
+        let fields = header::fields(block);
+        let decoded = |name: &str| {
+            let values: Vec<String> = fields
+                .iter()
+                .filter(|f| f.is(name))
+                .map(|f| text::decode(f.value))
+                .collect();
+            values.join("\n")
+        };
+        let (sent, sent_offset) = sent_date(&fields).unzip();
+        let mut meta = Meta {
+            size: crlf_len(raw),
+            sent,
+            sent_offset: sent_offset.unwrap_or(0),
+            from: decoded("from"),
+            to: decoded("to"),
+            cc: decoded("cc"),
+            bcc: decoded("bcc"),
+            subject: decoded("subject"),
+            ..Meta::default()
+        };
+        envelope::write(&mut meta.envelope, block);
+        bodystructure::write(&mut meta.body, raw, &root, false);
+        bodystructure::write(&mut meta.bodystructure, raw, &root, true);
+        meta
     }
 
     /// Serialises for the cache.
     pub fn to_blob(&self) -> Vec<u8> {
-        todo!("mime helper")
+        blob::encode(self)
     }
 
-    /// Reads a cached blob; `None` when it is from another format version.
-    pub fn from_blob(_blob: &[u8]) -> Option<Meta> {
-        todo!("mime helper")
+    /// Reads a cached blob; `None` when it is from another format version
+    /// or damaged.
+    pub fn from_blob(blob: &[u8]) -> Option<Meta> {
+        blob::decode(blob)
     }
+}
+
+/// The last Date field as (seconds since the epoch, its UTC offset in
+/// seconds), when it parses to a valid date.
+fn sent_date(fields: &[header::Field<'_>]) -> Option<(i64, i32)> {
+    let field = fields.iter().rev().find(|f| f.is("date"))?;
+    let mut line = header::unfold(field.value);
+    line.push(b'\n');
+    let HeaderValue::DateTime(dt) = MessageStream::new(&line).parse_date() else {
+        return None;
+    };
+    if !dt.is_valid() {
+        return None;
+    }
+    let offset = i32::from(dt.tz_hour) * 3600 + i32::from(dt.tz_minute) * 60;
+    let offset = if dt.tz_before_gmt { -offset } else { offset };
+    Some((dt.to_timestamp(), offset))
 }
 
 /// The bytes of `section` in wire form (CRLF line ends), or `None` when the
 /// part does not exist (answered as an empty string). `BODY[]` is the whole
 /// message; the session streams that one from the file instead.
-pub fn section(_raw: &[u8], _section: &Section) -> Option<Vec<u8>> {
-    todo!("mime helper")
+pub fn section(raw: &[u8], section: &Section) -> Option<Vec<u8>> {
+    let root = tree::parse(raw);
+    let bytes = section::extract(raw, &root, section)?;
+    let mut out = Vec::with_capacity(bytes.len());
+    to_crlf(&bytes, &mut out);
+    Some(out)
 }
 
 /// Appends `raw` to `out` with every bare LF turned into CRLF.
-pub fn to_crlf(_raw: &[u8], _out: &mut Vec<u8>) {
-    todo!("mime helper")
+pub fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
+    text::to_crlf(raw, out)
 }
 
 /// The length `raw` has after [`to_crlf`].
-pub fn crlf_len(_raw: &[u8]) -> u64 {
-    todo!("mime helper")
+pub fn crlf_len(raw: &[u8]) -> u64 {
+    text::crlf_len(raw)
 }
 
 /// The decoded text of every text part (transfer encoding and charset
 /// undone), for SEARCH BODY and TEXT.
-pub fn body_text(_raw: &[u8]) -> String {
-    todo!("mime helper")
+pub fn body_text(raw: &[u8]) -> String {
+    text::body_text(raw)
 }
 
 /// The decoded values of every header named `name` (case-insensitive),
 /// joined by newlines, for SEARCH HEADER.
-pub fn header_text(_raw: &[u8], _name: &str) -> String {
-    todo!("mime helper")
+pub fn header_text(raw: &[u8], name: &str) -> String {
+    text::header_text(raw, name)
+}
+
+/// Every top-level header field as `Name: decoded value` lines, for SEARCH
+/// TEXT.
+pub fn headers_text(raw: &[u8]) -> String {
+    text::all_headers_text(raw)
+}
+
+/// True when the message's top-level header has a field named `name`
+/// (case-insensitive), for `SEARCH HEADER name ""`.
+pub fn has_header(raw: &[u8], name: &str) -> bool {
+    header::fields(text::header_block(raw))
+        .iter()
+        .any(|f| f.is(name))
 }

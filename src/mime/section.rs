@@ -1,0 +1,94 @@
+//! `BODY[section]` extraction (RFC 3501 §6.4.5) by byte ranges of the part
+//! tree.
+
+use std::ops::Range;
+
+use super::header;
+use super::tree::{Kind, Part};
+use crate::proto::{Section, SectionText};
+
+/// The bytes of `section` of the message whose tree is `root`, in stored
+/// (LF) form; `None` when the part or the text does not exist.
+pub(crate) fn extract(raw: &[u8], root: &Part, section: &Section) -> Option<Vec<u8>> {
+    if section.part.is_empty() {
+        return of_message(raw, root, section.text.as_ref(), Some(0..raw.len()));
+    }
+    let part = resolve(root, &section.part)?;
+    match &section.text {
+        None => Some(raw[part.body.clone()].to_vec()),
+        Some(SectionText::Mime) => Some(raw[part.header.clone()].to_vec()),
+        Some(text) => match &part.kind {
+            Kind::Message(inner) => of_message(raw, inner, Some(text), None),
+            _ => None,
+        },
+    }
+}
+
+/// HEADER, HEADER.FIELDS, TEXT or the whole of a (nested) message.
+fn of_message(
+    raw: &[u8],
+    msg: &Part,
+    text: Option<&SectionText>,
+    whole: Option<Range<usize>>,
+) -> Option<Vec<u8>> {
+    let block = &raw[msg.header.clone()];
+    match text {
+        None => whole.map(|w| raw[w].to_vec()),
+        Some(SectionText::Header) => Some(block.to_vec()),
+        Some(SectionText::Text) => Some(raw[msg.body.clone()].to_vec()),
+        Some(SectionText::HeaderFields(names)) => Some(filter(block, names, true)),
+        Some(SectionText::HeaderFieldsNot(names)) => Some(filter(block, names, false)),
+        // MIME needs a part number (the grammar forbids it at the top)
+        Some(SectionText::Mime) => None,
+    }
+}
+
+/// The fields whose name is (or, with `keep` false, is not) among `names`,
+/// continuation lines included, then the blank line.
+fn filter(block: &[u8], names: &[String], keep: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in header::fields(block) {
+        let listed = names.iter().any(|n| f.is(n));
+        // a line without a colon has no name to match
+        if f.name.is_empty() || listed != keep {
+            continue;
+        }
+        out.extend_from_slice(&block[f.span.clone()]);
+        if !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+    }
+    out.push(b'\n');
+    out
+}
+
+/// Follows part numbers from the message root.
+fn resolve<'a>(root: &'a Part, path: &[u32]) -> Option<&'a Part> {
+    let (first, rest) = path.split_first()?;
+    let mut cur = message_child(root, *first)?;
+    for &n in rest {
+        cur = child(cur, n)?;
+    }
+    Some(cur)
+}
+
+/// Part `n` of a message: its n-th part when multipart, else (n = 1) its
+/// body, which is the root part itself.
+fn message_child(msg: &Part, n: u32) -> Option<&Part> {
+    match &msg.kind {
+        Kind::Multipart(_) => child(msg, n),
+        _ if n == 1 => Some(msg),
+        _ => None,
+    }
+}
+
+/// Sub-part `n` of a part: of a multipart its n-th part, of a
+/// message/rfc822 part the parts of the nested message.
+fn child(part: &Part, n: u32) -> Option<&Part> {
+    let index = usize::try_from(n.checked_sub(1)?).ok()?;
+    match &part.kind {
+        Kind::Multipart(children) => children.get(index),
+        Kind::Message(inner) => message_child(inner, n),
+        Kind::Leaf => None,
+    }
+}

@@ -1,0 +1,127 @@
+//! Wire form (LF to CRLF) and the decoded text SEARCH matches.
+
+use mail_parser::parsers::MessageStream;
+use mail_parser::{HeaderValue, Message, MessageParser, PartType};
+
+use super::header;
+
+/// Nested messages deeper than this are not searched.
+const MAX_DEPTH: usize = 32;
+
+/// Appends `raw` with every LF not preceded by CR turned into CRLF.
+pub(crate) fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
+    out.reserve(raw.len() + raw.len() / 32);
+    let mut last = 0;
+    for i in memchr::memchr_iter(b'\n', raw) {
+        if i == 0 || raw[i - 1] != b'\r' {
+            out.extend_from_slice(&raw[last..i]);
+            out.push(b'\r');
+            last = i;
+        }
+    }
+    out.extend_from_slice(&raw[last..]);
+}
+
+/// The length of `raw` after [`to_crlf`].
+pub(crate) fn crlf_len(raw: &[u8]) -> u64 {
+    let bare = memchr::memchr_iter(b'\n', raw)
+        .filter(|&i| i == 0 || raw[i - 1] != b'\r')
+        .count();
+    (raw.len() + bare) as u64
+}
+
+/// The decoded text of every text part, nested messages included.
+pub(crate) fn body_text(raw: &[u8]) -> String {
+    let mut out = String::new();
+    if let Some(msg) = MessageParser::default().parse(raw) {
+        collect(&msg, &mut out, 0);
+    }
+    out
+}
+
+fn collect(msg: &Message<'_>, out: &mut String, depth: usize) {
+    for part in &msg.parts {
+        match &part.body {
+            PartType::Text(t) | PartType::Html(t) => {
+                out.push_str(t);
+                out.push('\n');
+            }
+            PartType::Message(inner) if depth < MAX_DEPTH => collect(inner, out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+/// The RFC 2047-decoded values of the top-level fields named `name`, joined
+/// by newlines.
+pub(crate) fn header_text(raw: &[u8], name: &str) -> String {
+    let block = header_block(raw);
+    let values: Vec<String> = header::fields(block)
+        .iter()
+        .filter(|f| f.is(name))
+        .map(|f| decode(f.value))
+        .collect();
+    values.join("\n")
+}
+
+/// All top-level fields as `Name: decoded value` lines, for SEARCH TEXT.
+pub(crate) fn all_headers_text(raw: &[u8]) -> String {
+    let block = header_block(raw);
+    let mut out = String::new();
+    for f in header::fields(block) {
+        out.push_str(&String::from_utf8_lossy(f.name));
+        out.push_str(": ");
+        out.push_str(&decode(f.value));
+        out.push('\n');
+    }
+    out
+}
+
+/// The message's header block: up to and including the first blank line.
+pub(crate) fn header_block(raw: &[u8]) -> &[u8] {
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = memchr::memchr(b'\n', &raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
+        if matches!(&raw[pos..end], b"\n" | b"\r\n") {
+            return &raw[..end];
+        }
+        pos = end;
+    }
+    raw
+}
+
+/// Decodes RFC 2047 words in a raw field value (unstructured rules);
+/// 8-bit bytes that are not UTF-8 are replaced.
+pub(crate) fn decode(value: &[u8]) -> String {
+    let unfolded = header::unfold(value);
+    let mut line = unfolded;
+    line.push(b'\n');
+    match MessageStream::new(&line).parse_unstructured() {
+        HeaderValue::Text(t) => t.trim().to_string(),
+        HeaderValue::TextList(list) => list.join(" "),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf() {
+        let mut out = Vec::new();
+        to_crlf(b"a\nb\r\nc\n\n", &mut out);
+        assert_eq!(out, b"a\r\nb\r\nc\r\n\r\n");
+        assert_eq!(crlf_len(b"a\nb\r\nc\n\n"), out.len() as u64);
+        assert_eq!(crlf_len(b"\n"), 2);
+        assert_eq!(crlf_len(b""), 0);
+    }
+
+    #[test]
+    fn decodes_words() {
+        assert_eq!(decode(b" =?utf-8?q?J=C3=B6rg?= <j@x>"), "J\u{f6}rg <j@x>");
+        assert_eq!(decode(" caf\u{e9}".as_bytes()), "caf\u{e9}");
+        // an encoded word split inside a multibyte character
+        let _ = decode(b"=?utf-8?q?=C3?= =?utf-8?q?=A9?=");
+    }
+}
