@@ -5,12 +5,26 @@
 //! The MH folders are the truth; this layer remembers what MH has no place
 //! for and keeps it in step (DESIGN.md, "Syncing a folder").
 
+mod add;
+mod fault;
+mod flags;
+mod folders;
+mod mailboxes;
+mod messages;
+mod names;
+mod schema;
+mod stamp;
+mod sync;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
+use rusqlite::Connection;
 
 use crate::mh::{Identity, MhError, MsgNum, Profile};
+
+use fault::Res;
 
 /// Errors of the state layer.
 #[derive(Debug, thiserror::Error)]
@@ -103,16 +117,32 @@ pub struct MessageRow {
 }
 
 /// The per-user store: the SQLite file plus the MH tree it describes.
+///
+/// One `Store` per session process. Every call runs its own short SQLite
+/// transactions; nothing is held open between calls, so several processes
+/// (sessions) can share the file.
 pub struct Store {
     profile: Profile,
+    conn: Connection,
+    path: PathBuf,
+    scans: u64,
 }
 
 impl Store {
     /// Opens (creating and migrating) the state file: `state` when given,
     /// else `.asimap.sqlite` in the mail root.
-    pub fn open(profile: Profile, _state: Option<&Path>) -> Result<Store, StateError> {
-        let _ = &profile;
-        todo!("state helper")
+    pub fn open(profile: Profile, state: Option<&Path>) -> Result<Store, StateError> {
+        let path = match state {
+            Some(p) => p.to_path_buf(),
+            None => schema::default_path(&profile)?,
+        };
+        let conn = schema::open(&path).map_err(|e| e.into_state(&path))?;
+        Ok(Store {
+            profile,
+            conn,
+            path,
+            scans: 0,
+        })
     }
 
     /// The MH profile in use.
@@ -120,84 +150,108 @@ impl Store {
         &self.profile
     }
 
+    /// The state file's path.
+    pub fn state_path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many times this store has read a folder directory (for tests
+    /// and logs: an unchanged folder must not be read).
+    pub fn scans(&self) -> u64 {
+        self.scans
+    }
+
     /// Every mailbox, INBOX first.
     pub fn list(&mut self) -> Result<Vec<MailboxInfo>, StateError> {
-        todo!("state helper")
+        let r = self.list_mailboxes();
+        self.finish(r)
     }
 
     /// CREATE (RFC 3501 §6.3.3). A trailing `/` is dropped.
-    pub fn create(&mut self, _mailbox: &str) -> Result<(), StateError> {
-        todo!("state helper")
+    pub fn create(&mut self, mailbox: &str) -> Result<(), StateError> {
+        let r = self.create_mailbox(mailbox);
+        self.finish(r)
     }
 
-    /// DELETE (RFC 3501 §6.3.4). INBOX is refused.
-    pub fn delete(&mut self, _mailbox: &str) -> Result<(), StateError> {
-        todo!("state helper")
+    /// DELETE (RFC 3501 §6.3.4). INBOX is refused. A folder with
+    /// subfolders loses its messages and stays as a `\Noselect` name.
+    pub fn delete(&mut self, mailbox: &str) -> Result<(), StateError> {
+        let r = self.delete_mailbox(mailbox);
+        self.finish(r)
     }
 
     /// RENAME (RFC 3501 §6.3.5): subfolders and UID state move along,
     /// UIDVALIDITY is kept. Renaming INBOX moves its messages into a new
     /// folder and leaves INBOX empty.
-    pub fn rename(&mut self, _from: &str, _to: &str) -> Result<(), StateError> {
-        todo!("state helper")
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), StateError> {
+        let r = self.rename_mailbox(from, to);
+        self.finish(r)
     }
 
     /// SUBSCRIBE / UNSUBSCRIBE.
-    pub fn set_subscribed(&mut self, _mailbox: &str, _on: bool) -> Result<(), StateError> {
-        todo!("state helper")
+    pub fn set_subscribed(&mut self, mailbox: &str, on: bool) -> Result<(), StateError> {
+        let r = self.subscribe(mailbox, on);
+        self.finish(r)
     }
 
-    /// Subscribed names.
+    /// Subscribed names, INBOX first.
     pub fn subscriptions(&mut self) -> Result<Vec<String>, StateError> {
-        todo!("state helper")
+        let r = self.subscribed_names();
+        self.finish(r)
     }
 
     /// Brings the state file in step with the folder and returns its
     /// counters. Costs two stats when nothing changed.
-    pub fn sync(&mut self, _mailbox: &str) -> Result<FolderSummary, StateError> {
-        todo!("state helper")
+    pub fn sync(&mut self, mailbox: &str) -> Result<FolderSummary, StateError> {
+        let r = self.sync_mailbox(mailbox);
+        self.finish(r)
     }
 
     /// Every message of the folder as of the last sync, by ascending UID.
-    pub fn messages(&mut self, _mailbox: &str) -> Result<Vec<MessageRow>, StateError> {
-        todo!("state helper")
+    pub fn messages(&mut self, mailbox: &str) -> Result<Vec<MessageRow>, StateError> {
+        let r = self.message_rows(mailbox);
+        self.finish(r)
     }
 
     /// Claims `\Recent` for those of `uids` no session has claimed yet and
     /// returns them (RFC 3501 §2.3.2: one session only sees a message as
     /// recent).
-    pub fn claim_recent(&mut self, _mailbox: &str, _uids: &[u32]) -> Result<Vec<u32>, StateError> {
-        todo!("state helper")
+    pub fn claim_recent(&mut self, mailbox: &str, uids: &[u32]) -> Result<Vec<u32>, StateError> {
+        let r = self.claim(mailbox, uids);
+        self.finish(r)
     }
 
     /// Changes flags of `uids` in `.mh_sequences` (under nmh's lock) and in
     /// the state file, with a new MODSEQ for each message that changed.
     pub fn store_flags(
         &mut self,
-        _mailbox: &str,
-        _uids: &[u32],
-        _op: FlagOp,
-        _flags: &[String],
+        mailbox: &str,
+        uids: &[u32],
+        op: FlagOp,
+        flags: &[String],
     ) -> Result<(), StateError> {
-        todo!("state helper")
+        let r = self.change_flags(mailbox, uids, op, flags);
+        self.finish(r)
     }
 
     /// Removes `uids` from the folder (unlink or rmmproc) and from every
     /// sequence; returns the UIDs that were removed.
-    pub fn expunge(&mut self, _mailbox: &str, _uids: &[u32]) -> Result<Vec<u32>, StateError> {
-        todo!("state helper")
+    pub fn expunge(&mut self, mailbox: &str, uids: &[u32]) -> Result<Vec<u32>, StateError> {
+        let r = self.expunge_uids(mailbox, uids);
+        self.finish(r)
     }
 
     /// APPEND: stores `message` (CRLF already turned into LF) with `flags`
     /// and INTERNALDATE `date` (now when `None`); returns (UIDVALIDITY, UID).
     pub fn append(
         &mut self,
-        _mailbox: &str,
-        _message: &[u8],
-        _flags: &[String],
-        _date: Option<DateTime<FixedOffset>>,
+        mailbox: &str,
+        message: &[u8],
+        flags: &[String],
+        date: Option<DateTime<FixedOffset>>,
     ) -> Result<(u32, u32), StateError> {
-        todo!("state helper")
+        let r = self.append_message(mailbox, message, flags, date);
+        self.finish(r)
     }
 
     /// COPY: copies `uids` from `from` to `to` keeping flags and
@@ -205,36 +259,59 @@ impl Store {
     /// (source UID, new UID) pairs.
     pub fn copy(
         &mut self,
-        _from: &str,
-        _uids: &[u32],
-        _to: &str,
+        from: &str,
+        uids: &[u32],
+        to: &str,
     ) -> Result<(u32, Vec<(u32, u32)>), StateError> {
-        todo!("state helper")
+        let r = self.copy_messages(from, uids, to);
+        self.finish(r)
     }
 
     /// Opens a message's file after checking it is still the same message.
-    pub fn open_message(&mut self, _mailbox: &str, _row: &MessageRow) -> Result<File, StateError> {
-        todo!("state helper")
+    pub fn open_message(&mut self, mailbox: &str, row: &MessageRow) -> Result<File, StateError> {
+        let r = self.open_row(mailbox, row);
+        self.finish(r)
     }
 
     /// Cached metadata blobs (opaque to this layer) for `uids`, in order.
-    pub fn cached(&mut self, _mailbox: &str, _uids: &[u32]) -> Result<Vec<Option<Vec<u8>>>, StateError> {
-        todo!("state helper")
+    pub fn cached(
+        &mut self,
+        mailbox: &str,
+        uids: &[u32],
+    ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        let r = self.cache_blobs(mailbox, uids);
+        self.finish(r)
     }
 
     /// Stores metadata blobs in one transaction.
-    pub fn set_cached(&mut self, _mailbox: &str, _blobs: &[(u32, Vec<u8>)]) -> Result<(), StateError> {
-        todo!("state helper")
+    pub fn set_cached(
+        &mut self,
+        mailbox: &str,
+        blobs: &[(u32, Vec<u8>)],
+    ) -> Result<(), StateError> {
+        let r = self.store_blobs(mailbox, blobs);
+        self.finish(r)
     }
 
     /// SQLite's `PRAGMA data_version`: changes when another connection
     /// commits.
     pub fn data_version(&mut self) -> Result<u64, StateError> {
-        todo!("state helper")
+        let r = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+        let r = r.map(|v| v as u64).map_err(fault::Fault::from);
+        self.finish(r)
     }
 
     /// The folder directory of a mailbox (for inotify watches).
-    pub fn folder_dir(&self, _mailbox: &str) -> Result<PathBuf, StateError> {
-        todo!("state helper")
+    pub fn folder_dir(&self, mailbox: &str) -> Result<PathBuf, StateError> {
+        let r = self.folder_of(mailbox).map(|f| f.path(&self.profile.path));
+        self.finish(r)
+    }
+
+    /// Turns an internal failure into the public error, naming the state
+    /// file for SQLite failures.
+    fn finish<T>(&self, r: Res<T>) -> Result<T, StateError> {
+        r.map_err(|e| e.into_state(&self.path))
     }
 }

@@ -1,0 +1,221 @@
+//! Message rows: listing, `\Recent` claims, the metadata cache, opening a
+//! message file, and EXPUNGE.
+
+use std::collections::HashMap;
+use std::fs::File;
+
+use rusqlite::{Connection, TransactionBehavior, params, params_from_iter};
+
+use crate::mh::{FolderName, Identity, MhError, Sequences, message};
+
+use super::fault::Res;
+use super::flags::{rows_for, split, still_there};
+use super::folders::{self, FolderRow};
+use super::sync::{LOCK_WAIT, Stored, expunge_row, load_stored};
+use super::{MessageRow, StateError, Store};
+
+/// UIDs per statement in batched lookups (well under SQLite's limit on
+/// bound parameters).
+const BATCH: usize = 500;
+
+/// How often EXPUNGE resyncs when the folder changes under it.
+const ATTEMPTS: usize = 3;
+
+impl Store {
+    /// The folder row of a mailbox, syncing first when it has none yet.
+    fn known_folder(&mut self, mailbox: &str) -> Res<FolderRow> {
+        let name = self.selectable_folder(mailbox)?;
+        if let Some(row) = folders::find(&self.conn, name.as_str())? {
+            return Ok(row);
+        }
+        self.sync_folder(&name)?;
+        self.folder_row(&name)
+    }
+
+    /// [`Store::messages`]: one query.
+    pub(super) fn message_rows(&mut self, mailbox: &str) -> Res<Vec<MessageRow>> {
+        let folder = self.known_folder(mailbox)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT uid, number, dev, ino, btime_ns, size, mtime_ns, flags, modseq,
+                    internaldate
+             FROM messages WHERE folder = ?1 ORDER BY uid",
+        )?;
+        let rows = stmt.query_map([folder.id], |r| {
+            Ok(MessageRow {
+                uid: r.get(0)?,
+                number: r.get(1)?,
+                identity: Identity {
+                    dev: r.get::<_, i64>(2)? as u64,
+                    ino: r.get::<_, i64>(3)? as u64,
+                    btime_ns: r.get(4)?,
+                    size: r.get::<_, i64>(5)? as u64,
+                    mtime_ns: r.get(6)?,
+                },
+                flags: split(&r.get::<_, String>(7)?),
+                modseq: r.get::<_, i64>(8)? as u64,
+                internaldate: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// [`Store::claim_recent`]: one transaction.
+    pub(super) fn claim(&mut self, mailbox: &str, uids: &[u32]) -> Res<Vec<u32>> {
+        let folder = self.known_folder(mailbox)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut claimed = Vec::new();
+        for chunk in uids.chunks(BATCH) {
+            let sql = format!(
+                "UPDATE messages SET recent_claimed = 1
+                 WHERE folder = ?1 AND recent_claimed = 0 AND uid IN ({})
+                 RETURNING uid",
+                placeholders(chunk.len())
+            );
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let ids = std::iter::once(folder.id).chain(chunk.iter().map(|u| i64::from(*u)));
+            let got = stmt.query_map(params_from_iter(ids), |r| r.get::<_, u32>(0))?;
+            for uid in got {
+                claimed.push(uid?);
+            }
+        }
+        tx.commit()?;
+        claimed.sort_unstable();
+        Ok(claimed)
+    }
+
+    /// [`Store::cached`]: one query per [`BATCH`] UIDs.
+    pub(super) fn cache_blobs(&mut self, mailbox: &str, uids: &[u32]) -> Res<Vec<Option<Vec<u8>>>> {
+        let folder = self.known_folder(mailbox)?;
+        let mut found: HashMap<u32, Vec<u8>> = HashMap::new();
+        for chunk in uids.chunks(BATCH) {
+            fetch_blobs(&self.conn, folder.id, chunk, &mut found)?;
+        }
+        Ok(uids.iter().map(|u| found.get(u).cloned()).collect())
+    }
+
+    /// [`Store::set_cached`]: one transaction.
+    pub(super) fn store_blobs(&mut self, mailbox: &str, blobs: &[(u32, Vec<u8>)]) -> Res<()> {
+        let folder = self.known_folder(mailbox)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt =
+                tx.prepare_cached("UPDATE messages SET cache = ?3 WHERE folder = ?1 AND uid = ?2")?;
+            for (uid, blob) in blobs {
+                stmt.execute(params![folder.id, uid, blob])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// [`Store::open_message`].
+    pub(super) fn open_row(&mut self, mailbox: &str, row: &MessageRow) -> Res<File> {
+        let name = self.folder_of(mailbox)?;
+        let dir = name.path(&self.profile.path);
+        Ok(message::open_checked(&dir, row.number, &row.identity)?)
+    }
+
+    /// [`Store::expunge`].
+    pub(super) fn expunge_uids(&mut self, mailbox: &str, uids: &[u32]) -> Res<Vec<u32>> {
+        let name = self.selectable_folder(mailbox)?;
+        for _ in 0..ATTEMPTS {
+            self.sync_folder(&name)?;
+            let row = self.folder_row(&name)?;
+            let rows = rows_for(load_stored(&self.conn, row.id)?, uids);
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            if self.remove_files(&name, &rows)? {
+                return self.record_expunged(&name, &rows);
+            }
+        }
+        Err(StateError::InUse.into())
+    }
+
+    /// Removes the files of `rows` and their numbers from every sequence,
+    /// under nmh's lock; false (nothing done) when a row no longer names
+    /// its file.
+    fn remove_files(&self, name: &FolderName, rows: &[Stored]) -> Res<bool> {
+        let dir = name.path(&self.profile.path);
+        let numbers: Vec<_> = rows.iter().map(|s| s.number).collect();
+        let profile = &self.profile;
+        let remove = |seqs: Option<&mut Sequences>| -> Result<bool, MhError> {
+            if !still_there(&dir, rows)? {
+                return Ok(false);
+            }
+            if let Some(seqs) = seqs {
+                numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
+            }
+            message::remove(&dir, profile, &numbers)?;
+            Ok(true)
+        };
+        let done = match profile.sequences_path(&dir) {
+            Some(p) => Sequences::update(&p, profile.locking, LOCK_WAIT, |s| remove(Some(s)))??,
+            None => remove(None)?,
+        };
+        Ok(done)
+    }
+
+    /// Deletes the rows of removed messages, recording them as expunged
+    /// with a new MODSEQ; returns their UIDs.
+    fn record_expunged(&mut self, name: &FolderName, rows: &[Stored]) -> Res<Vec<u32>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(folder) = folders::find(&tx, name.as_str())? {
+            let modseq = folder.highestmodseq + 1;
+            for s in rows {
+                expunge_row(&tx, folder.id, s.uid, modseq)?;
+            }
+            super::flags::bump(&tx, &folder, modseq)?;
+        }
+        tx.commit()?;
+        Ok(rows.iter().map(|s| s.uid).collect())
+    }
+}
+
+/// `?2, ?3, ...` for `n` parameters after the folder id.
+fn placeholders(n: usize) -> String {
+    (2..n + 2)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Collects the cached blobs of `uids` into `found`.
+fn fetch_blobs(
+    conn: &Connection,
+    folder: i64,
+    uids: &[u32],
+    found: &mut HashMap<u32, Vec<u8>>,
+) -> Res<()> {
+    let sql = format!(
+        "SELECT uid, cache FROM messages
+         WHERE folder = ?1 AND cache IS NOT NULL AND uid IN ({})",
+        placeholders(uids.len())
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let ids = std::iter::once(folder).chain(uids.iter().map(|u| i64::from(*u)));
+    let rows = stmt.query_map(params_from_iter(ids), |r| {
+        Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    for row in rows {
+        let (uid, blob) = row?;
+        found.insert(uid, blob);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_from_two() {
+        assert_eq!(placeholders(3), "?2, ?3, ?4");
+    }
+}

@@ -1,0 +1,174 @@
+//! The state file: where it lives, how it is opened, and the schema with
+//! its migrations (guarded by `PRAGMA user_version`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::mh::Profile;
+
+use super::StateError;
+use super::fault::{Fault, Res, io};
+
+/// The state file's name in the mail root (a dot-name: nmh ignores it).
+pub(super) const DEFAULT_NAME: &str = ".asimap.sqlite";
+
+/// How long a connection waits for another one's write transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Schema migrations; entry `i` takes the file from version `i` to `i + 1`.
+/// Released entries are never edited, only appended to.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// Version 1: folders, messages, expunged UIDs, subscriptions.
+///
+/// `folders.generation` grows with every transaction that changes a
+/// folder's message rows, so a sync can tell that its snapshot of the
+/// directory may be older than what another session already committed.
+/// The stamps are NULL when the next sync must read the folder.
+const V1: &str = "
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('last_uidvalidity', 0);
+
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    uidvalidity INTEGER NOT NULL,
+    uidnext INTEGER NOT NULL DEFAULT 1,
+    highestmodseq INTEGER NOT NULL DEFAULT 1,
+    generation INTEGER NOT NULL DEFAULT 0,
+    dir_stamp TEXT,
+    seq_stamp TEXT
+);
+
+CREATE TABLE messages (
+    folder INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    btime_ns INTEGER,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    flags TEXT NOT NULL DEFAULT '',
+    modseq INTEGER NOT NULL,
+    internaldate INTEGER NOT NULL,
+    recent_claimed INTEGER NOT NULL DEFAULT 0,
+    cache BLOB,
+    UNIQUE (folder, uid)
+);
+CREATE INDEX messages_by_number ON messages (folder, number);
+
+CREATE TABLE expunged (
+    folder INTEGER NOT NULL REFERENCES folders (id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    PRIMARY KEY (folder, uid)
+) WITHOUT ROWID;
+CREATE INDEX expunged_by_modseq ON expunged (folder, modseq);
+
+CREATE TABLE subscriptions (
+    name TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TABLE noselect (
+    name TEXT PRIMARY KEY
+) WITHOUT ROWID;
+";
+
+/// `.asimap.sqlite` in the mail root, creating the root if it is missing.
+pub(super) fn default_path(profile: &Profile) -> Result<PathBuf, StateError> {
+    let root = &profile.path;
+    if !root.is_dir() {
+        std::fs::create_dir_all(root).map_err(|e| io(root, e).into_state(root))?;
+    }
+    Ok(root.join(DEFAULT_NAME))
+}
+
+/// Opens the file, sets the pragmas and brings the schema up to date.
+pub(super) fn open(path: &Path) -> Res<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // TODO(#3): NFS homes cannot use WAL; detect them and say so.
+        log::warn!("state file {} not in WAL mode: {mode}", path.display());
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    let mut conn = conn;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Applies the missing migrations in one IMMEDIATE transaction.
+fn migrate(conn: &mut Connection) -> Res<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len();
+    let Ok(current) = usize::try_from(version) else {
+        return Err(newer(version));
+    };
+    if current > known {
+        return Err(newer(version));
+    }
+    for sql in &MIGRATIONS[current..] {
+        tx.execute_batch(sql)?;
+    }
+    if current < known {
+        tx.pragma_update(None, "user_version", known as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The error for a file written by a newer asimap.
+fn newer(version: i64) -> Fault {
+    let why = format!("state file schema version {version} is newer than this asimap");
+    Fault::State(StateError::Refused(why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_schema_once_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let conn = open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM meta", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "migration ran twice");
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let conn = open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = open(&path).unwrap_err().into_state(&path);
+        assert!(matches!(err, StateError::Refused(_)), "{err:?}");
+    }
+}

@@ -1,0 +1,89 @@
+//! Stamps of a folder directory and of its sequence file: what a sync
+//! compares to know, with one stat each, that nothing changed.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::fault::{Res, io};
+
+/// A change that recent may share its timestamp with a later change in the
+/// same clock tick (or the file may still be growing, as `inc` writes in
+/// place), so such a stamp is not trusted: the next sync reads again.
+const SETTLE_NS: i64 = 2_000_000_000;
+
+/// What a stat says about a file or directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    ino: u64,
+    size: u64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+}
+
+impl Stamp {
+    /// Stats `path`; `None` when it does not exist.
+    pub(super) fn of(path: &Path) -> Res<Option<Stamp>> {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(path, e)),
+        };
+        Ok(Some(Stamp {
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+            ctime_ns: meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+        }))
+    }
+
+    /// True when the last change is too recent to trust (see [`SETTLE_NS`]).
+    /// Only mtime counts: every later change of the content sets mtime to
+    /// the time of that change, which differs from an mtime older than the
+    /// settle time, whatever ctime says.
+    fn unsettled(&self, now_ns: i64) -> bool {
+        now_ns - self.mtime_ns < SETTLE_NS
+    }
+}
+
+/// The stored form of an optional stamp (a missing file has a stamp too).
+pub(super) fn text(stamp: Option<Stamp>) -> String {
+    match stamp {
+        Some(s) => format!("{}:{}:{}:{}", s.ino, s.size, s.mtime_ns, s.ctime_ns),
+        None => "absent".to_string(),
+    }
+}
+
+/// The form to store after a sync: `None` (read again next time) when
+/// the stamp is unsettled.
+pub(super) fn to_store(stamp: Option<Stamp>, now_ns: i64) -> Option<String> {
+    match stamp {
+        Some(s) if s.unsettled(now_ns) => None,
+        other => Some(text(other)),
+    }
+}
+
+/// Nanoseconds since the epoch now.
+pub(super) fn now_ns() -> i64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_stamp_is_not_stored_and_old_one_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Stamp::of(dir.path()).unwrap();
+        assert!(s.is_some());
+        assert_eq!(to_store(s, now_ns()), None);
+        let later = now_ns() + 3 * SETTLE_NS;
+        assert_eq!(to_store(s, later), Some(text(s)));
+        assert_eq!(Stamp::of(&dir.path().join("nope")).unwrap(), None);
+        assert_eq!(to_store(None, 0).as_deref(), Some("absent"));
+    }
+}
