@@ -25,6 +25,9 @@ const FIXTURES: &[&str] = &[
     "empty",
     "stray_cr",
     "digest",
+    "encoded_rfc822",
+    "unterminated",
+    "toplevel_rfc822",
 ];
 
 fn dir() -> PathBuf {

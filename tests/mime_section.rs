@@ -150,3 +150,34 @@ fn broken_mail_never_panics() {
     let no_body = fixture("no_body");
     assert_eq!(get(&no_body, &[], Some(SectionText::Text)).unwrap(), "");
 }
+
+#[test]
+fn digest_parts_default_to_messages() {
+    let raw = fixture("digest");
+    let header = get(&raw, &[1], Some(SectionText::Header)).unwrap();
+    assert_eq!(header, "From: one@example.org\r\nSubject: first\r\n\r\n");
+    assert_eq!(get(&raw, &[1, 1], None).unwrap(), "first body");
+    // the second part says text/plain, so it has no HEADER of its own
+    assert_eq!(get(&raw, &[2], Some(SectionText::Header)), None);
+    assert_eq!(get(&raw, &[2], None).unwrap(), "not a message");
+}
+
+#[test]
+fn encoded_and_unterminated_parts() {
+    let raw = fixture("encoded_rfc822");
+    // a base64 message/rfc822 is not parsed: its body is the encoded text
+    assert_eq!(get(&raw, &[1], None).unwrap(), "U3ViamVjdDogaGkKCmJvZHkK");
+    assert_eq!(get(&raw, &[1], Some(SectionText::Header)), None);
+    assert_eq!(get(&raw, &[2], None).unwrap(), "");
+    let raw = fixture("unterminated");
+    assert_eq!(get(&raw, &[1], None).unwrap(), "first");
+    let last = get(&raw, &[2], None).unwrap();
+    assert_eq!(last, "!!!not base64***\r\nmore\r\n");
+}
+
+#[test]
+fn boundary_line_end_belongs_to_the_boundary() {
+    let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n\r\n--b--\r\n";
+    assert_eq!(get(raw, &[1], None).unwrap(), "x\r\n");
+    assert_eq!(get(raw, &[1], Some(SectionText::Mime)).unwrap(), "\r\n");
+}

@@ -2,9 +2,7 @@
 //! tree and the raw MIME headers.
 //!
 //! Types, subtypes and parameter names go out as written. When a MIME
-//! field repeats, the last one counts (mail-parser builds the tree from the
-//! last Content-Type, so the structure and its description agree; Dovecot
-//! takes the first).
+//! field repeats, the first one counts, as in Dovecot.
 //!
 //! Other deliberate differences from Dovecot 2.3, which the golden fixtures
 //! pin: an invalid Content-Type is described as text/plain (RFC 2045 §5.2)
@@ -18,34 +16,33 @@ use super::ctype::{self, Params};
 use super::envelope;
 use super::header::{self, Field};
 use super::quote::{nstring, string};
-use super::tree::{Kind, Part};
+use super::tree::{self, Kind, Part};
 
 /// Appends BODY (`ext` false) or BODYSTRUCTURE (`ext` true) of `part`.
 pub(crate) fn write(out: &mut Vec<u8>, raw: &[u8], part: &Part, ext: bool) {
-    write_part(out, raw, part, ext, false);
+    write_part(out, raw, part, ext);
 }
 
-/// The MIME facts of one part, read from its header block.
+/// The MIME facts of one part: its header fields and Content-Type.
 struct Mime<'a> {
     fields: Vec<Field<'a>>,
-    ctype: Params,
+    ctype: &'a Params,
 }
 
 impl<'a> Mime<'a> {
-    fn read(raw: &'a [u8], part: &Part, in_digest: bool) -> Mime<'a> {
-        let fields = header::fields(&raw[part.header.clone()]);
-        let ctype = header::last_value(&fields, "content-type")
-            .and_then(|v| ctype::content_type(&v))
-            .unwrap_or_else(|| default_type(in_digest));
-        Mime { fields, ctype }
+    fn read(raw: &'a [u8], part: &'a Part) -> Mime<'a> {
+        Mime {
+            fields: header::fields(&raw[part.header.clone()]),
+            ctype: &part.ctype,
+        }
     }
 
     fn value(&self, name: &str) -> Option<Vec<u8>> {
-        header::last_value(&self.fields, name)
+        header::first_value(&self.fields, name)
     }
 
     fn is(&self, kind: &str) -> bool {
-        self.ctype.kind.eq_ignore_ascii_case(kind.as_bytes())
+        tree::is(self.ctype, kind, None)
     }
 
     fn subtype_is(&self, sub: &str) -> bool {
@@ -56,30 +53,12 @@ impl<'a> Mime<'a> {
     }
 }
 
-/// RFC 2045 §5.2 and RFC 2046 §5.1.5: text/plain; charset=us-ascii, or
-/// message/rfc822 inside multipart/digest. Also used for an invalid
-/// Content-Type (Dovecot sends the invalid type as written instead).
-fn default_type(in_digest: bool) -> Params {
-    if in_digest {
-        return Params {
-            kind: b"message".to_vec(),
-            subtype: Some(b"rfc822".to_vec()),
-            params: Vec::new(),
-        };
-    }
-    Params {
-        kind: b"text".to_vec(),
-        subtype: Some(b"plain".to_vec()),
-        params: vec![(b"charset".to_vec(), b"us-ascii".to_vec())],
-    }
-}
-
-fn write_part(out: &mut Vec<u8>, raw: &[u8], part: &Part, ext: bool, in_digest: bool) {
-    let mime = Mime::read(raw, part, in_digest);
+fn write_part(out: &mut Vec<u8>, raw: &[u8], part: &Part, ext: bool) {
+    let mime = Mime::read(raw, part);
     match &part.kind {
         Kind::Multipart(children) => multipart(out, raw, &mime, children, ext),
         Kind::Message(inner) => message(out, raw, part, &mime, Some(inner), ext),
-        // mail-parser found no boundary line: like Dovecot, an empty multipart
+        // nested too deeply to parse: like Dovecot, an empty multipart
         Kind::Leaf if mime.is("multipart") => multipart(out, raw, &mime, &[], ext),
         // a transfer-encoded or unparsable message/rfc822 part
         Kind::Leaf if mime.is("message") && mime.subtype_is("rfc822") => {
@@ -91,9 +70,8 @@ fn write_part(out: &mut Vec<u8>, raw: &[u8], part: &Part, ext: bool, in_digest: 
 
 fn multipart(out: &mut Vec<u8>, raw: &[u8], mime: &Mime<'_>, children: &[Part], ext: bool) {
     out.push(b'(');
-    let digest = mime.subtype_is("digest");
     for child in children {
-        write_part(out, raw, child, ext, digest);
+        write_part(out, raw, child, ext);
     }
     if children.is_empty() {
         empty_text(out, ext);
@@ -137,7 +115,7 @@ fn message(
         Some(inner) => {
             envelope::write(out, &raw[inner.header.clone()]);
             out.push(b' ');
-            write_part(out, raw, inner, ext, false);
+            write_part(out, raw, inner, ext);
         }
         None => {
             envelope::write_empty(out);

@@ -118,6 +118,12 @@ fn trim_end(s: &[u8]) -> &[u8] {
     &s[..s.len() - n]
 }
 
+/// The unfolded value of the first field named `name`, as Dovecot picks it
+/// for MIME fields.
+pub(crate) fn first_value(fields: &[Field<'_>], name: &str) -> Option<Vec<u8>> {
+    fields.iter().find(|f| f.is(name)).map(|f| unfold(f.value))
+}
+
 /// The unfolded value of the last field named `name`, as Dovecot picks it
 /// for ENVELOPE strings.
 pub(crate) fn last_value(fields: &[Field<'_>], name: &str) -> Option<Vec<u8>> {

@@ -1,9 +1,17 @@
-//! The MIME part tree with absolute byte ranges, built from mail-parser's
-//! parse of the stored message.
+//! The MIME part tree (RFC 2045, RFC 2046) as byte ranges of the stored
+//! message, down through multiparts and message/rfc822 parts.
+//!
+//! This is a small parser of its own rather than mail-parser's part list:
+//! mail-parser reads a nested message's header across its parent's
+//! boundary line when the nested message is empty or broken, which puts
+//! the part end at the end of the file, and it decodes every body while
+//! parsing, which the structure does not need. Ranges here never cross a
+//! parent's boundary.
 
 use std::ops::Range;
 
-use mail_parser::{Message, MessageParser, PartType};
+use super::ctype::{self, Params};
+use super::header;
 
 /// Nesting deeper than this is treated as an opaque leaf, so that a
 /// hostile message cannot exhaust the stack of the recursive walks.
@@ -16,6 +24,8 @@ pub(crate) struct Part {
     pub header: Range<usize>,
     /// The part's body (for a message/rfc822 part: the whole nested message).
     pub body: Range<usize>,
+    /// Its Content-Type, or the default where it has none or a bad one.
+    pub ctype: Params,
     /// What the body holds.
     pub kind: Kind,
 }
@@ -25,90 +35,181 @@ pub(crate) struct Part {
 pub(crate) enum Kind {
     /// A single body.
     Leaf,
-    /// A multipart body's parts (possibly none).
+    /// A multipart body's parts (none when no boundary line was found).
     Multipart(Vec<Part>),
     /// A message/rfc822 body's message (its root part).
     Message(Box<Part>),
 }
 
-/// Parses `raw` into its root part. Never fails: an empty message is an
-/// empty leaf.
+/// Parses the message `raw` into its root part. Never fails.
 pub(crate) fn parse(raw: &[u8]) -> Part {
-    let Some(msg) = MessageParser::default().parse(raw) else {
-        // no field and no blank line: like Dovecot, all of it is header
-        return Part {
-            header: 0..raw.len(),
-            body: raw.len()..raw.len(),
-            kind: Kind::Leaf,
-        };
-    };
-    build(&msg, 0, raw, 0).unwrap_or_else(|| whole(raw.len()))
+    part(raw, 0..raw.len(), false, 0)
 }
 
-fn whole(len: usize) -> Part {
-    Part {
-        header: 0..0,
-        body: 0..len,
-        kind: Kind::Leaf,
-    }
-}
-
-/// Converts mail-parser's part `id` of `msg`, whose offsets point into
-/// `raw`.
-fn build(msg: &Message<'_>, id: u32, raw: &[u8], depth: usize) -> Option<Part> {
-    let p = msg.parts.get(id as usize)?;
-    let len = raw.len();
-    let h = (p.offset_header as usize).min(len);
-    let b = (p.offset_body as usize).clamp(h, len);
-    let e = (p.offset_end as usize).clamp(b, len);
+/// Parses the part in `range`; `in_digest` selects message/rfc822 as the
+/// default type (RFC 2046 §5.1.5).
+fn part(raw: &[u8], range: Range<usize>, in_digest: bool, depth: usize) -> Part {
+    let split = header_end(raw, range.clone());
+    let header = range.start..split;
+    let body = split..range.end;
+    let fields = header::fields(&raw[header.clone()]);
+    let ctype = header::first_value(&fields, "content-type")
+        .and_then(|v| ctype::content_type(&v))
+        .unwrap_or_else(|| default_type(in_digest));
     let kind = if depth >= MAX_DEPTH {
         Kind::Leaf
+    } else if is(&ctype, "multipart", None) {
+        multipart(raw, body.clone(), &ctype, depth)
+    } else if is(&ctype, "message", Some("rfc822")) && identity_encoded(&fields) {
+        Kind::Message(Box::new(part(raw, body.clone(), false, depth + 1)))
     } else {
-        kind(msg, id, &p.body, raw, depth)
+        Kind::Leaf
     };
-    Some(Part {
-        header: h..b,
-        body: b..e,
+    Part {
+        header,
+        body,
+        ctype,
         kind,
-    })
-}
-
-fn kind(msg: &Message<'_>, id: u32, body: &PartType<'_>, raw: &[u8], depth: usize) -> Kind {
-    match body {
-        PartType::Multipart(ids) => Kind::Multipart(
-            ids.iter()
-                // children always follow their parent; this also rules out cycles
-                .filter(|&&c| c > id)
-                .filter_map(|&c| build(msg, c, raw, depth + 1))
-                .collect(),
-        ),
-        // Only a nested message parsed in place has offsets into `raw`; one
-        // that was transfer-decoded first has offsets into its own buffer.
-        PartType::Message(inner) if same_buffer(&inner.raw_message, raw) => {
-            match build(inner, 0, raw, depth + 1) {
-                Some(root) => Kind::Message(Box::new(root)),
-                None => Kind::Leaf,
-            }
-        }
-        _ => Kind::Leaf,
     }
 }
 
-fn same_buffer(a: &[u8], b: &[u8]) -> bool {
-    std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()
+/// True when the type is `kind` (and the subtype `sub`, if given).
+pub(crate) fn is(ctype: &Params, kind: &str, sub: Option<&str>) -> bool {
+    let same = |a: &[u8], b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+    same(&ctype.kind, kind)
+        && sub.is_none_or(|s| ctype.subtype.as_deref().is_some_and(|t| same(t, s)))
+}
+
+/// RFC 2045 §5.2 and RFC 2046 §5.1.5: text/plain; charset=us-ascii, or
+/// message/rfc822 inside multipart/digest. Also used for an invalid
+/// Content-Type (Dovecot sends the invalid type as written instead).
+fn default_type(in_digest: bool) -> Params {
+    let (kind, subtype, params) = if in_digest {
+        ("message", "rfc822", Vec::new())
+    } else {
+        let charset = (b"charset".to_vec(), b"us-ascii".to_vec());
+        ("text", "plain", vec![charset])
+    };
+    Params {
+        kind: kind.as_bytes().to_vec(),
+        subtype: Some(subtype.as_bytes().to_vec()),
+        params,
+    }
+}
+
+/// A message/rfc822 body is only parsed when it is not transfer-encoded
+/// (RFC 2046 §5.2.1 allows 7bit, 8bit and binary); an encoded one is
+/// described as an empty message, as Dovecot does.
+fn identity_encoded(fields: &[header::Field<'_>]) -> bool {
+    match header::first_value(fields, "content-transfer-encoding") {
+        None => true,
+        Some(cte) => [&b"7bit"[..], b"8bit", b"binary", b""]
+            .iter()
+            .any(|ok| cte.eq_ignore_ascii_case(ok)),
+    }
+}
+
+/// The offset just past the blank line ending the header that starts at
+/// `range.start`, or `range.end` when there is none.
+fn header_end(raw: &[u8], range: Range<usize>) -> usize {
+    let mut pos = range.start;
+    while pos < range.end {
+        let end = line_end(raw, pos, range.end);
+        if matches!(&raw[pos..end], b"\n" | b"\r\n") {
+            return end;
+        }
+        pos = end;
+    }
+    range.end
+}
+
+/// The offset just past the LF of the line starting at `pos`, or `limit`.
+fn line_end(raw: &[u8], pos: usize, limit: usize) -> usize {
+    memchr::memchr(b'\n', &raw[pos..limit]).map_or(limit, |i| pos + i + 1)
+}
+
+fn multipart(raw: &[u8], body: Range<usize>, ctype: &Params, depth: usize) -> Kind {
+    let Some(boundary) = ctype.param("boundary").filter(|b| !b.is_empty()) else {
+        return Kind::Multipart(Vec::new());
+    };
+    let digest = is(ctype, "multipart", Some("digest"));
+    let parts = split(raw, body, boundary)
+        .into_iter()
+        .map(|r| part(raw, r, digest, depth + 1))
+        .collect();
+    Kind::Multipart(parts)
+}
+
+/// The ranges between boundary delimiter lines (RFC 2046 §5.1.1): the line
+/// end before a delimiter belongs to the delimiter; the preamble and the
+/// epilogue belong to no part; without a close delimiter the last part
+/// runs to the end of the body.
+fn split(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
+    let mut parts = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut pos = body.start;
+    while pos < body.end {
+        let end = line_end(raw, pos, body.end);
+        if let Some(close) = delimiter(&raw[pos..end], boundary) {
+            if let Some(start) = open {
+                parts.push(start..before_line_end(raw, start, pos));
+            }
+            if close {
+                return parts;
+            }
+            open = Some(end);
+        }
+        pos = end;
+    }
+    if let Some(start) = open {
+        parts.push(start..body.end);
+    }
+    parts
+}
+
+/// For a delimiter line, `Some(true)` when it is the close delimiter.
+fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    let rest = line.strip_prefix(b"--")?.strip_prefix(boundary)?;
+    let (close, rest) = match rest.strip_prefix(b"--") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    rest.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .then_some(close)
+}
+
+/// `line_start` minus the LF (and a CR before it) that ends the previous
+/// line, never before `floor`.
+fn before_line_end(raw: &[u8], floor: usize, line_start: usize) -> usize {
+    let mut end = line_start;
+    if end > floor && raw[end - 1] == b'\n' {
+        end -= 1;
+        if end > floor && raw[end - 1] == b'\r' {
+            end -= 1;
+        }
+    }
+    end
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn children(p: &Part) -> &[Part] {
+        match &p.kind {
+            Kind::Multipart(c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
-    fn nested_offsets_are_absolute() {
-        let raw = b"Content-Type: multipart/mixed; boundary=x\n\n--x\n\none\n--x\nContent-Type: message/rfc822\n\nSubject: in\n\ntwo\n--x--\n";
+    fn nested_ranges() {
+        let raw = b"Content-Type: multipart/mixed; boundary=x\n\npre\n--x\n\none\n--x\nContent-Type: message/rfc822\n\nSubject: in\n\ntwo\n--x--\nepilogue\n";
         let root = parse(raw);
-        let Kind::Multipart(parts) = &root.kind else {
-            panic!("{root:?}")
-        };
+        let parts = children(&root);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(&raw[parts[0].header.clone()], b"\n");
         assert_eq!(&raw[parts[0].body.clone()], b"one");
         let Kind::Message(inner) = &parts[1].kind else {
             panic!("{parts:?}")
@@ -118,9 +219,25 @@ mod tests {
     }
 
     #[test]
-    fn empty_input() {
+    fn boundary_prefix_and_padding() {
+        let raw =
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b \n\na\n--b2\nstill a\n--b--  \n";
+        let parts = children(&parse(raw)).to_vec();
+        assert_eq!(parts.len(), 1);
+        assert_eq!(&raw[parts[0].body.clone()], b"a\n--b2\nstill a");
+    }
+
+    #[test]
+    fn empty_and_unterminated() {
         let root = parse(b"");
         assert!(matches!(root.kind, Kind::Leaf));
-        assert_eq!(root.body, 0..0);
+        assert_eq!((root.header.clone(), root.body.clone()), (0..0, 0..0));
+        let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n--b\n\nlast\n";
+        let parts = children(&parse(raw)).to_vec();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].body.clone(), parts[0].header.clone());
+        assert_eq!(&raw[parts[1].body.clone()], b"last\n");
+        let none = parse(b"Content-Type: multipart/mixed; boundary=b\n\nno lines\n");
+        assert!(children(&none).is_empty());
     }
 }
