@@ -2,33 +2,16 @@
 //! RFC 3501 §6 (and RFC 9051 additions), each round-tripped through the
 //! encoder and fed to the framer one byte at a time.
 
-use asimap::proto::encode::encode;
-use asimap::proto::framer::{Frame, Framer, Limits};
+mod proto_common;
+
+use asimap::proto::framer::Limits;
 use asimap::proto::parse::command;
 use asimap::proto::types::{
-    Command, CommandBody as C, FetchAttr, Flag, MailboxName, SearchCharset, SearchKey as K, Secret,
-    Section, SectionText, SeqNum, SequenceSet, StatusItem, StoreMode, Tag,
+    CommandBody as C, FetchAttr, Flag, SearchCharset, SearchKey as K, Secret, Section, SectionText,
+    StatusItem, StoreMode,
 };
-use chrono::{DateTime, NaiveDate};
-
-fn mbox(s: &str) -> MailboxName {
-    MailboxName::from_utf8(s)
-}
-
-fn set(ranges: &[(u32, u32)]) -> SequenceSet {
-    let n = |v| {
-        if v == 0 {
-            SeqNum::Largest
-        } else {
-            SeqNum::Value(v)
-        }
-    };
-    SequenceSet(ranges.iter().map(|&(a, b)| (n(a), n(b))).collect())
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+use chrono::DateTime;
+use proto_common::{check, date, expected_frames, frames_at_once, frames_bytewise, mbox, set};
 
 fn list(reference: &str, pattern: &str) -> C {
     C::List {
@@ -258,53 +241,6 @@ fn rfc3501_table() -> Vec<(Vec<u8>, &'static str, C)> {
             },
         ),
     ]
-}
-
-/// Parses `input`, checks the meaning, then the round trip.
-fn check(input: &[u8], tag: &str, body: &C) {
-    let shown = String::from_utf8_lossy(input);
-    let parsed = command(input).unwrap_or_else(|e| panic!("{shown}: {e}"));
-    let expected = Command {
-        tag: Tag::new(tag).unwrap(),
-        body: body.clone(),
-    };
-    assert_eq!(parsed, expected, "{shown}");
-    let wire = encode(&parsed);
-    let again =
-        command(&wire).unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(&wire)));
-    assert_eq!(again, parsed, "round trip of {shown}");
-}
-
-/// Feeds `input` one byte at a time and returns the frames.
-fn frames_bytewise(input: &[u8], limits: Limits) -> Vec<Frame> {
-    let mut framer = Framer::new(limits);
-    let mut frames = Vec::new();
-    for &b in input {
-        framer.push(&[b]);
-        while let Some(frame) = framer.next_frame() {
-            frames.push(frame);
-        }
-    }
-    frames
-}
-
-/// Feeds `input` at once and returns the frames.
-fn frames_at_once(input: &[u8], limits: Limits) -> Vec<Frame> {
-    let mut framer = Framer::new(limits);
-    framer.push(input);
-    std::iter::from_fn(|| framer.next_frame()).collect()
-}
-
-/// The frame a whole command gives: a Continue per synchronizing literal,
-/// then the command.
-fn expected_frames(input: &[u8]) -> Vec<Frame> {
-    let syncs = input
-        .windows(3)
-        .filter(|w| w[0].is_ascii_digit() && w[1..] == *b"}\r")
-        .count();
-    let mut frames: Vec<Frame> = (0..syncs).map(|_| Frame::Continue).collect();
-    frames.push(Frame::Command(input.to_vec()));
-    frames
 }
 
 #[test]

@@ -123,8 +123,10 @@ impl Framer {
     pub fn push(&mut self, data: &[u8]) {
         if self.start > 0 {
             self.buf.drain(..self.start);
-            self.line_start -= self.start;
-            self.scan -= self.start;
+            // While discarding, `start` runs ahead of the line marks, which
+            // are then unused until `reset`.
+            self.line_start = self.line_start.saturating_sub(self.start);
+            self.scan = self.scan.saturating_sub(self.start);
             self.start = 0;
         }
         self.buf.extend_from_slice(data);

@@ -16,7 +16,8 @@ impl Tag {
     /// Builds a tag after checking the `tag` grammar.
     pub fn new(s: &str) -> Option<Tag> {
         let ok = !s.is_empty()
-            && s.bytes().all(|b| crate::proto::chars::is_astring_char(b) && b != b'+');
+            && s.bytes()
+                .all(|b| crate::proto::chars::is_astring_char(b) && b != b'+');
         ok.then(|| Tag(s.to_string()))
     }
 
