@@ -116,17 +116,21 @@ impl Sequences {
         change: impl FnOnce(&mut Sequences) -> R,
     ) -> Result<R, MhError> {
         let mut lock = FileLock::acquire(path, method, timeout)?;
-        let file = lock.file();
-        let mut text = Vec::new();
-        file.read_to_end(&mut text)
-            .map_err(|e| MhError::io(path, e))?;
-        let (mut seqs, warnings) = Sequences::parse(&text);
-        for w in &warnings {
-            log::warn!("{}: {w}", path.display());
-        }
+        Sequences::update_locked(&mut lock, path, change)
+    }
+
+    /// The read-modify-write of [`Sequences::update`] under a lock the
+    /// caller already holds on `path` (to keep it across other work, such
+    /// as removing message files during EXPUNGE, as nmh's rmm does).
+    pub fn update_locked<R>(
+        lock: &mut FileLock,
+        path: &Path,
+        change: impl FnOnce(&mut Sequences) -> R,
+    ) -> Result<R, MhError> {
+        let (mut seqs, raw) = Sequences::read_locked(lock, path)?;
         let before = seqs.clone();
         let result = change(&mut seqs);
-        if seqs.is_empty() && (seqs != before || text.is_empty()) {
+        if seqs.is_empty() && (seqs != before || raw.is_empty()) {
             // nmh unlinks the file when no public sequence remains; doing
             // it under the lock keeps a waiting nmh from reading a stale
             // copy (it reopens by name after each failed attempt).
@@ -138,6 +142,22 @@ impl Sequences {
             rewrite_in_place(lock.file(), &text).map_err(|e| MhError::io(path, e))?;
         }
         Ok(result)
+    }
+
+    /// Reads the sequences through a held lock (logging the warnings);
+    /// also returns the raw bytes.
+    pub fn read_locked(lock: &mut FileLock, path: &Path) -> Result<(Sequences, Vec<u8>), MhError> {
+        let file = lock.file();
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| MhError::io(path, e))?;
+        let mut raw = Vec::new();
+        file.read_to_end(&mut raw)
+            .map_err(|e| MhError::io(path, e))?;
+        let (seqs, warnings) = Sequences::parse(&raw);
+        for w in &warnings {
+            log::warn!("{}: {w}", path.display());
+        }
+        Ok((seqs, raw))
     }
 
     /// The index of `name`.
