@@ -76,9 +76,10 @@ pub struct FolderEntry {
     pub has_children: bool,
 }
 
-/// Every folder under the root, depth first, skipping dot-names and
-/// all-digit names, following symlinks with (dev, ino) loop detection.
-/// Sorted by name, or by the profile's `Flist-Order` patterns when set.
+/// Every folder under the root, skipping dot-names and all-digit names,
+/// following symlinks with (dev, ino) loop detection. Sorted by name (byte
+/// order of the whole name, as `flist` does; a parent precedes its
+/// subfolders), after the profile's `Flist-Order` ranks when set.
 ///
 /// A symlink that leads back to one of its own ancestors is not listed at
 /// all: it would make the same messages appear under endless names.
@@ -91,9 +92,14 @@ pub fn list(profile: &Profile) -> Result<Vec<FolderEntry>, MhError> {
     };
     walk.dir(root, None)?;
     let mut out = walk.out;
-    if !profile.flist_order.is_empty() {
-        out.sort_by_key(|e| priority(&profile.flist_order, e.name.as_str()));
-    }
+    // Byte order of the whole name, as flist sorts (a parent comes before
+    // its children); Flist-Order ranks go first.
+    out.sort_by_cached_key(|e| {
+        (
+            priority(&profile.flist_order, e.name.as_str()),
+            e.name.clone(),
+        )
+    });
     Ok(out)
 }
 
