@@ -162,6 +162,7 @@ impl Store {
              WHERE id = ?1",
             params![folder.id, uidnext, modseq as i64],
         )?;
+        folders::recount(&tx, folder.id)?;
         tx.commit()?;
         Ok((folder.uidvalidity, uids))
     }

@@ -219,6 +219,7 @@ impl Store {
         }
         if changed > 0 {
             bump(&tx, &folder, modseq)?;
+            folders::recount(&tx, folder.id)?;
         }
         tx.commit()?;
         Ok(())

@@ -26,10 +26,16 @@ pub(super) struct FolderRow {
     pub dir_stamp: Option<String>,
     /// Sequence file stamp of the last sync.
     pub seq_stamp: Option<String>,
+    /// Number of messages.
+    pub exists: u32,
+    /// Number of messages without `\Seen`.
+    pub unseen: u32,
+    /// Number of messages not claimed as `\Recent`.
+    pub recent: u32,
 }
 
-const FOLDER_COLUMNS: &str =
-    "id, uidvalidity, uidnext, highestmodseq, generation, dir_stamp, seq_stamp";
+const FOLDER_COLUMNS: &str = "id, uidvalidity, uidnext, highestmodseq, generation, dir_stamp,
+     seq_stamp, exists_count, unseen_count, recent_count";
 
 /// The row of folder `name`, if any.
 pub(super) fn find(conn: &Connection, name: &str) -> Res<Option<FolderRow>> {
@@ -45,6 +51,9 @@ pub(super) fn find(conn: &Connection, name: &str) -> Res<Option<FolderRow>> {
                 generation: r.get(4)?,
                 dir_stamp: r.get(5)?,
                 seq_stamp: r.get(6)?,
+                exists: r.get(7)?,
+                unseen: r.get(8)?,
+                recent: r.get(9)?,
             })
         })
         .optional()?;
@@ -95,29 +104,31 @@ fn next_uidvalidity(conn: &Connection) -> Res<u32> {
     Ok(value)
 }
 
-/// The counters of a folder from its rows.
-pub(super) fn summary(conn: &Connection, row: &FolderRow) -> Res<FolderSummary> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT count(*),
-                coalesce(sum(instr(' ' || flags || ' ', ' \\Seen ') = 0), 0),
-                coalesce(sum(recent_claimed = 0), 0)
-         FROM messages WHERE folder = ?1",
-    )?;
-    let (exists, unseen, recent) = stmt.query_row([row.id], |r| {
-        Ok((
-            r.get::<_, u32>(0)?,
-            r.get::<_, u32>(1)?,
-            r.get::<_, u32>(2)?,
-        ))
-    })?;
-    Ok(FolderSummary {
+/// The counters of a folder as its row keeps them.
+pub(super) fn summary(row: &FolderRow) -> FolderSummary {
+    FolderSummary {
         uidvalidity: row.uidvalidity,
         uidnext: row.uidnext,
         highestmodseq: row.highestmodseq,
-        exists,
-        unseen,
-        recent,
-    })
+        exists: row.exists,
+        unseen: row.unseen,
+        recent: row.recent,
+    }
+}
+
+/// Recounts a folder's messages into its row; every transaction that
+/// changes message rows calls this before committing.
+pub(super) fn recount(conn: &Connection, folder: i64) -> Res<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE folders SET (exists_count, unseen_count, recent_count) =
+             (SELECT count(*),
+                     coalesce(sum(instr(' ' || flags || ' ', ' \\Seen ') = 0), 0),
+                     coalesce(sum(recent_claimed = 0), 0)
+              FROM messages WHERE folder = ?1)
+         WHERE id = ?1",
+    )?;
+    stmt.execute([folder])?;
+    Ok(())
 }
 
 /// True when `name` exists only as a `\Noselect` parent.
@@ -202,7 +213,8 @@ mod tests {
     fn summary_of_an_empty_folder() {
         let (_d, conn) = conn();
         let row = find_or_insert(&conn, "x").unwrap();
-        let s = summary(&conn, &row).unwrap();
+        recount(&conn, row.id).unwrap();
+        let s = summary(&find(&conn, "x").unwrap().unwrap());
         assert_eq!((s.exists, s.unseen, s.recent), (0, 0, 0));
         assert_eq!(s.uidvalidity, row.uidvalidity);
     }

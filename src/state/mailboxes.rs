@@ -33,7 +33,8 @@ const FORGET_SUBTREE: [&str; 2] = [
 ];
 
 impl Store {
-    /// [`Store::list`]: INBOX, then every other folder in MH's order.
+    /// [`Store::list`]: INBOX and its subfolders, then every other folder,
+    /// each group in MH's order.
     pub(super) fn list_mailboxes(&mut self) -> Res<Vec<MailboxInfo>> {
         let entries = match self.profile.path.is_dir() {
             true => folder::list(&self.profile)?,
@@ -49,13 +50,17 @@ impl Store {
             has_children: inbox_children,
             selectable: true,
         }];
-        for e in entries.iter().filter(|e| e.name.as_str() != inbox) {
-            out.push(MailboxInfo {
+        let infos = entries
+            .iter()
+            .filter(|e| e.name.as_str() != inbox)
+            .map(|e| MailboxInfo {
                 name: imap_name(&self.profile, e.name.as_str()),
                 has_children: e.has_children,
                 selectable: !noselect.contains(e.name.as_str()),
             });
-        }
+        let (under, rest): (Vec<_>, Vec<_>) = infos.partition(|m| m.name.starts_with("INBOX/"));
+        out.extend(under);
+        out.extend(rest);
         Ok(out)
     }
 

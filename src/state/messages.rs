@@ -80,6 +80,9 @@ impl Store {
                 claimed.push(uid?);
             }
         }
+        if !claimed.is_empty() {
+            folders::recount(&tx, folder.id)?;
+        }
         tx.commit()?;
         claimed.sort_unstable();
         Ok(claimed)
@@ -172,6 +175,7 @@ impl Store {
                 expunge_row(&tx, folder.id, s.uid, modseq)?;
             }
             super::flags::bump(&tx, &folder, modseq)?;
+            folders::recount(&tx, folder.id)?;
         }
         tx.commit()?;
         Ok(rows.iter().map(|s| s.uid).collect())

@@ -19,7 +19,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Schema migrations; entry `i` takes the file from version `i` to `i + 1`.
 /// Released entries are never edited, only appended to.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: folders, messages, expunged UIDs, subscriptions.
 ///
@@ -78,6 +78,17 @@ CREATE TABLE subscriptions (
 CREATE TABLE noselect (
     name TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+";
+
+/// Version 2: the counters of a folder, kept in its row by every
+/// transaction that changes its messages, so that STATUS and the sync of
+/// an unchanged folder read one row. Existing folders are recounted by
+/// their next sync.
+const V2: &str = "
+ALTER TABLE folders ADD COLUMN exists_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE folders ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE folders ADD COLUMN recent_count INTEGER NOT NULL DEFAULT 0;
+UPDATE folders SET dir_stamp = NULL;
 ";
 
 /// `.asimap.sqlite` in the mail root, creating the root if it is missing.

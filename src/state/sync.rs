@@ -99,7 +99,7 @@ impl Store {
             };
             let dir_same = row.dir_stamp == Some(stamp::text(stamps.dir));
             if dir_same && row.seq_stamp == Some(stamp::text(seq)) {
-                return folders::summary(&self.conn, &row);
+                return Ok(folders::summary(&row));
             }
             let snap = self.snapshot(&dir, seq_path.as_deref(), !dir_same)?;
             let force = attempt >= ATTEMPTS;
@@ -179,10 +179,10 @@ impl Store {
              WHERE id = ?1",
             params![row.id, dir_text, seq_text, uidnext, changed, modseq as i64],
         )?;
+        folders::recount(&tx, row.id)?;
         let row = folders::find(&tx, name.as_str())?.unwrap_or(row);
-        let summary = folders::summary(&tx, &row)?;
         tx.commit()?;
-        Ok(Some(summary))
+        Ok(Some(folders::summary(&row)))
     }
 }
 
