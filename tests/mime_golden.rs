@@ -28,6 +28,7 @@ const FIXTURES: &[&str] = &[
     "encoded_rfc822",
     "unterminated",
     "toplevel_rfc822",
+    "addresses",
 ];
 
 fn dir() -> PathBuf {

@@ -33,7 +33,9 @@ enum Tok {
     Special(u8),
 }
 
-/// Parses an unfolded address-list value.
+/// Parses an unfolded address-list value. Empty list members (`a@b,,c@d`)
+/// are skipped as RFC 5322 §4.4 says (Dovecot reports each as a missing
+/// address).
 pub(crate) fn parse_list(value: &[u8]) -> Vec<EnvAddr> {
     let toks = tokenize(value);
     let mut out = Vec::new();

@@ -88,7 +88,8 @@ fn strip_line_end(s: &[u8]) -> &[u8] {
 /// blanks trimmed at both ends.
 ///
 /// Dovecot also drops all but the first blank starting a continuation
-/// line; we keep the blanks as the RFC says.
+/// line, and keeps trailing blanks; we keep the folding blanks as the RFC
+/// says and drop trailing ones, which are not part of a date or msg-id.
 pub(crate) fn unfold(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len());
     for &b in value {
