@@ -28,7 +28,10 @@ fn sections() -> Vec<Section> {
         Some(SectionText::Header),
         Some(SectionText::Text),
         Some(SectionText::Mime),
-        Some(SectionText::HeaderFields(vec!["subject".into(), "from".into()])),
+        Some(SectionText::HeaderFields(vec![
+            "subject".into(),
+            "from".into(),
+        ])),
         Some(SectionText::HeaderFieldsNot(vec!["to".into()])),
     ];
     let parts: [&[u32]; 5] = [&[], &[1], &[2], &[1, 1], &[2, 1, 3]];

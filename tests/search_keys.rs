@@ -248,3 +248,29 @@ fn not_or_and() {
     ]);
     assert_eq!(hits(&key), [3, 4]);
 }
+
+#[test]
+fn encoded_word_split_inside_a_character_still_matches() {
+    let mut m = Msg {
+        seq: 1,
+        uid: 1,
+        flags: Vec::new(),
+        recent: false,
+        date: day(2024, 1, 1),
+        raw: fixture("split_word"),
+        meta: None,
+        meta_calls: 0,
+        raw_calls: 0,
+    };
+    let bounds = Bounds {
+        largest_seq: 1,
+        largest_uid: 1,
+    };
+    assert!(matches(&SearchKey::Subject(s("CAFÉ OK")), &mut m, bounds));
+    assert!(matches(&SearchKey::To(s("é <b@")), &mut m, bounds));
+    assert!(matches(
+        &SearchKey::Header("subject".into(), s("café")),
+        &mut m,
+        bounds
+    ));
+}

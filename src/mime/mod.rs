@@ -9,6 +9,7 @@ mod ctype;
 mod envelope;
 mod header;
 mod quote;
+mod rfc2047;
 mod section;
 mod text;
 mod tree;

@@ -1,9 +1,8 @@
 //! Wire form (LF to CRLF) and the decoded text SEARCH matches.
 
-use mail_parser::parsers::MessageStream;
-use mail_parser::{HeaderValue, Message, MessageParser, PartType};
+use mail_parser::{Message, MessageParser, PartType};
 
-use super::header;
+use super::{header, rfc2047};
 
 /// Nested messages deeper than this are not searched.
 const MAX_DEPTH: usize = 32;
@@ -90,17 +89,10 @@ pub(crate) fn header_block(raw: &[u8]) -> &[u8] {
     raw
 }
 
-/// Decodes RFC 2047 words in a raw field value (unstructured rules);
-/// 8-bit bytes that are not UTF-8 are replaced.
+/// Decodes a raw field value for SEARCH: unfolded, RFC 2047 words
+/// decoded (see [`rfc2047::decode`]).
 pub(crate) fn decode(value: &[u8]) -> String {
-    let unfolded = header::unfold(value);
-    let mut line = unfolded;
-    line.push(b'\n');
-    match MessageStream::new(&line).parse_unstructured() {
-        HeaderValue::Text(t) => t.trim().to_string(),
-        HeaderValue::TextList(list) => list.join(" "),
-        _ => String::new(),
-    }
+    rfc2047::decode(&header::unfold(value))
 }
 
 #[cfg(test)]
