@@ -23,7 +23,7 @@ impl Default for Limits {
 }
 
 /// What the framer found in the input.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     /// A whole command: its lines and literal bytes exactly as sent, the
     /// line ends included (CRLF or bare LF).
@@ -307,10 +307,12 @@ impl Framer {
     }
 
     /// The current command's tag, if its first line begins with a valid one
-    /// followed by a space.
+    /// followed by a space within `max_line` bytes. Those bytes are always
+    /// buffered when a limit is hit, so the answer does not depend on how
+    /// the input was split.
     fn tag(&self) -> Option<String> {
         let cmd = &self.buf[self.start..];
-        let sp = memchr::memchr(b' ', &cmd[..cmd.len().min(1024)])?;
+        let sp = memchr::memchr(b' ', &cmd[..cmd.len().min(self.limits.max_line)])?;
         let tag = std::str::from_utf8(&cmd[..sp]).ok()?;
         Tag::new(tag).map(|t| t.as_str().to_string())
     }
