@@ -249,15 +249,15 @@ fn not_or_and() {
     assert_eq!(hits(&key), [3, 4]);
 }
 
-#[test]
-fn encoded_word_split_inside_a_character_still_matches() {
+/// True when the single fixture message `name` matches `key`.
+fn one(name: &str, key: SearchKey) -> bool {
     let mut m = Msg {
         seq: 1,
         uid: 1,
         flags: Vec::new(),
         recent: false,
         date: day(2024, 1, 1),
-        raw: fixture("split_word"),
+        raw: fixture(name),
         meta: None,
         meta_calls: 0,
         raw_calls: 0,
@@ -266,11 +266,34 @@ fn encoded_word_split_inside_a_character_still_matches() {
         largest_seq: 1,
         largest_uid: 1,
     };
-    assert!(matches(&SearchKey::Subject(s("CAFÉ OK")), &mut m, bounds));
-    assert!(matches(&SearchKey::To(s("é <b@")), &mut m, bounds));
-    assert!(matches(
-        &SearchKey::Header("subject".into(), s("café")),
-        &mut m,
-        bounds
+    matches(&key, &mut m, bounds)
+}
+
+#[test]
+fn encoded_word_split_inside_a_character_still_matches() {
+    assert!(one("split_word", SearchKey::Subject(s("CAFÉ OK"))));
+    assert!(one("split_word", SearchKey::To(s("é <b@"))));
+    assert!(one(
+        "split_word",
+        SearchKey::Header("subject".into(), s("café"))
     ));
+}
+
+#[test]
+fn body_charsets_and_broken_parts() {
+    // ISO-8859-1 declared, 8-bit bytes in a 7bit part
+    assert!(one("eightbit_7bit", SearchKey::Body(s("KÄSE UND"))));
+    // a multipart without boundary lines has no text part
+    assert!(!one("no_boundary", SearchKey::Body(s("boundary lines"))));
+    // unterminated multipart: the first part is still text
+    assert!(one("unterminated", SearchKey::Body(s("first"))));
+    assert!(!one("unterminated", SearchKey::Body(s("not base64"))));
+    // digest: the nested message's header is in the outer body
+    assert!(one("digest", SearchKey::Body(s("subject: first"))));
+    assert!(one("digest", SearchKey::Body(s("first body"))));
+    // NUL bytes do not stop matching
+    assert!(one("nul", SearchKey::Body(s("after"))));
+    assert!(one("stray_cr", SearchKey::Body(s("line three"))));
+    assert!(!one("empty", SearchKey::Text(s("x"))));
+    assert!(one("empty", SearchKey::Text(Vec::new())));
 }

@@ -12,6 +12,7 @@ mod quote;
 mod rfc2047;
 mod section;
 mod text;
+mod transfer;
 mod tree;
 
 use mail_parser::HeaderValue;

@@ -125,7 +125,8 @@ fn in_charset(charset: &[u8], bytes: &[u8]) -> String {
     }
 }
 
-fn raw_text(raw: &[u8]) -> String {
+/// Bytes as text: UTF-8 when valid, else Windows-1252.
+pub(crate) fn raw_text(raw: &[u8]) -> String {
     match std::str::from_utf8(raw) {
         Ok(s) => s.to_string(),
         Err(_) => encoding_rs::WINDOWS_1252

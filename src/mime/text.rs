@@ -1,11 +1,9 @@
 //! Wire form (LF to CRLF) and the decoded text SEARCH matches.
 
-use mail_parser::{Message, MessageParser, PartType};
+use mail_parser::decoders::charsets::map::charset_decoder;
 
-use super::{header, rfc2047};
-
-/// Nested messages deeper than this are not searched.
-const MAX_DEPTH: usize = 32;
+use super::tree::{self, Kind, Part};
+use super::{header, rfc2047, transfer};
 
 /// Appends `raw` with every LF not preceded by CR turned into CRLF.
 pub(crate) fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
@@ -29,26 +27,44 @@ pub(crate) fn crlf_len(raw: &[u8]) -> u64 {
     (raw.len() + bare) as u64
 }
 
-/// The decoded text of every text part, nested messages included.
+/// The decoded text of every text part, nested messages (their header
+/// fields too) included; other parts add nothing.
 pub(crate) fn body_text(raw: &[u8]) -> String {
     let mut out = String::new();
-    if let Some(msg) = MessageParser::default().parse(raw) {
-        collect(&msg, &mut out, 0);
-    }
+    collect(raw, &tree::parse(raw), &mut out);
     out
 }
 
-fn collect(msg: &Message<'_>, out: &mut String, depth: usize) {
-    for part in &msg.parts {
-        match &part.body {
-            PartType::Text(t) | PartType::Html(t) => {
-                out.push_str(t);
-                out.push('\n');
+/// Collects below a part (the tree's depth is bounded).
+fn collect(raw: &[u8], part: &Part, out: &mut String) {
+    match &part.kind {
+        Kind::Multipart(children) => {
+            for child in children {
+                collect(raw, child, out);
             }
-            PartType::Message(inner) if depth < MAX_DEPTH => collect(inner, out, depth + 1),
-            _ => {}
         }
+        Kind::Message(inner) => {
+            out.push_str(&fields_text(&raw[inner.header.clone()]));
+            collect(raw, inner, out);
+        }
+        Kind::Leaf => leaf_text(raw, part, out),
     }
+}
+
+/// A text/* leaf's body, transfer-decoded and converted from its charset.
+fn leaf_text(raw: &[u8], part: &Part, out: &mut String) {
+    if !tree::is(&part.ctype, "text", None) {
+        return;
+    }
+    let fields = header::fields(&raw[part.header.clone()]);
+    let encoding = header::first_value(&fields, "content-transfer-encoding");
+    let bytes = transfer::decode(encoding.as_deref(), &raw[part.body.clone()]);
+    let text = match part.ctype.param("charset").and_then(charset_decoder) {
+        Some(decode) => decode(&bytes),
+        None => rfc2047::raw_text(&bytes),
+    };
+    out.push_str(&text);
+    out.push('\n');
 }
 
 /// The RFC 2047-decoded values of the top-level fields named `name`, joined
@@ -65,7 +81,11 @@ pub(crate) fn header_text(raw: &[u8], name: &str) -> String {
 
 /// All top-level fields as `Name: decoded value` lines, for SEARCH TEXT.
 pub(crate) fn all_headers_text(raw: &[u8]) -> String {
-    let block = header_block(raw);
+    fields_text(header_block(raw))
+}
+
+/// The fields of a header block as `Name: decoded value` lines.
+fn fields_text(block: &[u8]) -> String {
     let mut out = String::new();
     for f in header::fields(block) {
         out.push_str(&String::from_utf8_lossy(f.name));
