@@ -44,6 +44,7 @@ impl MhTree {
             .env("MH", self.profile_path())
             .env("PATH", "/usr/bin/mh:/usr/bin:/bin")
             .env("RUST_BACKTRACE", "1")
+            .env("TZ", "UTC")
             .current_dir(self.home())
             .stdout(Stdio::piped())
             .stderr(stderr);

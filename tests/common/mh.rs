@@ -120,6 +120,27 @@ impl MhTree {
         nums
     }
 
+    /// MH number of each message in `folder` by Message-ID (without
+    /// angle brackets).
+    pub fn numbers_by_id(&self, folder: &str) -> BTreeMap<String, u32> {
+        let mut out = BTreeMap::new();
+        for n in self.numbers(folder) {
+            let text = String::from_utf8_lossy(&self.read_msg(folder, n)).into_owned();
+            let header = text.split("\n\n").next().unwrap_or("");
+            let id = header.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("message-id").then(|| v.trim())
+            });
+            let id = id.unwrap_or_else(|| panic!("{folder}/{n} has no Message-ID"));
+            let id = id.trim_start_matches('<').trim_end_matches('>').to_string();
+            assert!(
+                out.insert(id.clone(), n).is_none(),
+                "{id} twice in {folder}"
+            );
+        }
+        out
+    }
+
     /// Sets a file's modification time.
     pub fn set_mtime(&self, path: &Path, when: SystemTime) {
         let f = fs::File::options()

@@ -109,3 +109,67 @@ pub fn message_id(header: &str) -> String {
 pub fn ids(range: std::ops::RangeInclusive<u32>) -> Vec<String> {
     range.map(|i| format!("m{i}@test")).collect()
 }
+
+/// Applies untagged EXPUNGE numbers, in order, to a session's list of UIDs
+/// (index 0 is message 1), the way a client must.
+#[track_caller]
+pub fn apply_expunges(uids: &mut Vec<u32>, expunged: &[u32]) {
+    for &n in expunged {
+        assert!(
+            n >= 1 && (n as usize) <= uids.len(),
+            "EXPUNGE {n} out of range {uids:?}"
+        );
+        uids.remove(n as usize - 1);
+    }
+}
+
+/// The flags nmh's sequences imply for message `n` with the default
+/// profile (`Unseen-Sequence: unseen`), sorted, as IMAP names them.
+pub fn flags_from_sequences(seqs: &Sequences, n: u32) -> Vec<String> {
+    let mut flags = Vec::new();
+    let in_seq = |name: &str| seqs.get(name).is_some_and(|s| s.contains(&n));
+    if !in_seq("unseen") {
+        flags.push("\\Seen".to_string());
+    }
+    let system = [
+        ("replied", "\\Answered"),
+        ("flagged", "\\Flagged"),
+        ("Deleted", "\\Deleted"),
+        ("Draft", "\\Draft"),
+    ];
+    for (seq, flag) in system {
+        if in_seq(seq) {
+            flags.push(flag.to_string());
+        }
+    }
+    for (name, nums) in seqs {
+        let special = ["cur", "unseen", "replied", "flagged", "Deleted", "Draft"];
+        if !special.contains(&name.as_str()) && nums.contains(&n) {
+            flags.push(name.clone());
+        }
+    }
+    flags.sort();
+    flags
+}
+
+/// Flags without `\Recent` (which is per session), sorted.
+pub fn without_recent(flags: &[String]) -> Vec<String> {
+    let mut f: Vec<String> = flags.iter().filter(|f| *f != "\\Recent").cloned().collect();
+    f.sort();
+    f
+}
+
+/// The byte string with every LF not preceded by CR turned into CRLF, as
+/// the server must serve an MH file.
+pub fn crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 40);
+    let mut prev = 0u8;
+    for &b in bytes {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}
