@@ -6,9 +6,13 @@
 /// NIL), as RFC 3501 §7.4.2 says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct EnvAddr {
+    /// The display name, still RFC 2047 encoded.
     pub name: Option<Vec<u8>>,
+    /// The obsolete source route (`@a,@b`).
     pub adl: Option<Vec<u8>>,
+    /// The local part, or the group name in a group start marker.
     pub mailbox: Option<Vec<u8>>,
+    /// The domain; NIL only in group markers.
     pub host: Option<Vec<u8>>,
 }
 

@@ -1,6 +1,12 @@
-//! Message structure over mail-parser: ENVELOPE and BODYSTRUCTURE in IMAP
-//! form, section extraction by byte offsets, the LF to CRLF view, and the
-//! decoded text SEARCH needs. Never fails on broken mail.
+//! Message structure: ENVELOPE and BODYSTRUCTURE in IMAP form, section
+//! extraction by byte ranges, the LF to CRLF view, and the decoded text
+//! SEARCH needs. Never fails on broken mail.
+//!
+//! The part tree and the header fields are read from the raw bytes here
+//! (so ENVELOPE strings stay as written and no body is decoded to describe
+//! it); mail-parser supplies date parsing and the charset decoders.
+//! `tests/fixtures/mime/dovecot_compare.py` checks the output against
+//! Dovecot; deliberate differences are noted where they are made.
 
 mod address;
 mod blob;
