@@ -35,6 +35,8 @@ impl Store {
         date: Option<DateTime<FixedOffset>>,
     ) -> Res<(u32, u32)> {
         let name = self.selectable_folder(mailbox)?;
+        // Messages already in the folder get their UIDs before the new one.
+        self.sync_folder(&name)?;
         let dir = name.path(&self.profile.path);
         let mtime = date.map_or_else(SystemTime::now, SystemTime::from);
         let profile = &self.profile;
@@ -66,6 +68,8 @@ impl Store {
         let src = self.selectable_folder(from)?;
         let dst = self.selectable_folder(to)?;
         self.sync_folder(&src)?;
+        // Messages already in the destination get their UIDs before copies.
+        self.sync_folder(&dst)?;
         let src_row = self.folder_row(&src)?;
         let rows = flags::rows_for(load_stored(&self.conn, src_row.id)?, uids);
         let added = self.copy_files(&src, src_row.id, &dst, &rows)?;
