@@ -41,23 +41,30 @@ const FOLDER_COLUMNS: &str = "id, uidvalidity, uidnext, highestmodseq, generatio
 pub(super) fn find(conn: &Connection, name: &str) -> Res<Option<FolderRow>> {
     let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE name = ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let row = stmt
-        .query_row([name], |r| {
-            Ok(FolderRow {
-                id: r.get(0)?,
-                uidvalidity: r.get(1)?,
-                uidnext: r.get(2)?,
-                highestmodseq: r.get::<_, i64>(3)? as u64,
-                generation: r.get(4)?,
-                dir_stamp: r.get(5)?,
-                seq_stamp: r.get(6)?,
-                exists: r.get(7)?,
-                unseen: r.get(8)?,
-                recent: r.get(9)?,
-            })
-        })
-        .optional()?;
-    Ok(row)
+    Ok(stmt.query_row([name], folder_row).optional()?)
+}
+
+/// The row with id `id` (which must exist).
+pub(super) fn by_id(conn: &Connection, id: i64) -> Res<FolderRow> {
+    let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt.query_row([id], folder_row)?)
+}
+
+/// Maps a row of [`FOLDER_COLUMNS`].
+fn folder_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FolderRow> {
+    Ok(FolderRow {
+        id: r.get(0)?,
+        uidvalidity: r.get(1)?,
+        uidnext: r.get(2)?,
+        highestmodseq: r.get::<_, i64>(3)? as u64,
+        generation: r.get(4)?,
+        dir_stamp: r.get(5)?,
+        seq_stamp: r.get(6)?,
+        exists: r.get(7)?,
+        unseen: r.get(8)?,
+        recent: r.get(9)?,
+    })
 }
 
 /// The row of folder `name`, created with a new UIDVALIDITY when missing.

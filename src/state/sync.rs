@@ -12,13 +12,13 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
-use crate::mh::lock::FileLock;
-use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Sequences, message};
+use crate::mh::lock::{FileLock, LockMethod};
+use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, message};
 
 use super::fault::{Res, io};
 use super::flags::FlagIndex;
@@ -54,7 +54,7 @@ struct Snapshot {
 }
 
 /// The stamps taken before a snapshot.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Stamps {
     dir: Option<Stamp>,
     seq: Option<Stamp>,
@@ -79,111 +79,175 @@ impl Store {
     }
 
     /// Brings the rows of folder `name` in step with the directory.
+    ///
+    /// The snapshot is taken outside any SQLite transaction and applied
+    /// only if no other connection changed the folder's rows meanwhile
+    /// (its generation); after [`ATTEMPTS`] - 1 such races the snapshot
+    /// is taken inside the write transaction, which no commit can pass.
     pub(super) fn sync_folder(&mut self, name: &FolderName) -> Res<FolderSummary> {
         let dir = name.path(&self.profile.path);
         let seq_path = self.profile.sequences_path(&dir);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        for _ in 1..ATTEMPTS {
             let row = self.folder_row(name)?;
-            let Some(dir_stamp) = Stamp::of(&dir)? else {
-                return Err(StateError::NoMailbox.into());
-            };
-            let seq = match &seq_path {
-                Some(p) => Stamp::of(p)?,
-                None => None,
-            };
-            let stamps = Stamps {
-                dir: Some(dir_stamp),
-                seq,
-            };
-            let dir_same = row.dir_stamp == Some(stamp::text(stamps.dir));
-            if dir_same && row.seq_stamp == Some(stamp::text(seq)) {
+            let stamps = Stamps::of(&dir, &seq_path)?;
+            let Some(full) = needs_reading(&row, &stamps) else {
                 return Ok(folders::summary(&row));
+            };
+            let optimistic = self.profile.locking == LockMethod::Dot;
+            let snap = match optimistic {
+                true => snapshot_unlocked(&self.profile, &dir, full)?,
+                false => snapshot(&self.profile, &dir, full)?,
+            };
+            self.scans += u64::from(full);
+            if optimistic && Stamps::of(&dir, &seq_path)? != stamps {
+                continue;
             }
-            let snap = self.snapshot(&dir, seq_path.as_deref(), !dir_same)?;
-            let force = attempt >= ATTEMPTS;
-            if let Some(summary) = self.apply(name, &row, snap, stamps, force)? {
-                return Ok(summary);
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some(now) = folders::find(&tx, name.as_str())? else {
+                continue;
+            };
+            if now.generation != row.generation {
+                continue;
             }
+            let summary = apply(&tx, &self.profile, &now, snap, stamps)?;
+            tx.commit()?;
+            return Ok(summary);
         }
+        self.sync_serialised(name, &dir, &seq_path)
     }
 
-    /// Reads the directory (when `full`) and the sequences under nmh's
-    /// lock, which is taken only when the sequence file exists.
-    fn snapshot(&mut self, dir: &Path, seq_path: Option<&Path>, full: bool) -> Res<Snapshot> {
-        let mut lock = match seq_path {
-            Some(p) if p.exists() => Some(FileLock::acquire(p, self.profile.locking, LOCK_WAIT)?),
-            _ => None,
-        };
-        let files = if full {
-            self.scans += 1;
-            Some(message::scan(dir)?)
-        } else {
-            None
-        };
-        let seqs = match (&mut lock, seq_path) {
-            (Some(lock), Some(p)) => read_locked(lock, p)?,
-            _ => Sequences::default(),
-        };
-        drop(lock);
-        Ok(Snapshot { files, seqs })
-    }
-
-    /// Applies a snapshot in one transaction. `None` when another
-    /// connection changed the rows since `before` was read (the snapshot
-    /// may be older than theirs) and `force` is false.
-    fn apply(
+    /// A sync whose snapshot is taken inside the write transaction.
+    fn sync_serialised(
         &mut self,
         name: &FolderName,
-        before: &FolderRow,
-        snap: Snapshot,
-        stamps: Stamps,
-        force: bool,
-    ) -> Res<Option<FolderSummary>> {
+        dir: &Path,
+        seq_path: &Option<PathBuf>,
+    ) -> Res<FolderSummary> {
+        self.folder_row(name)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some(row) = folders::find(&tx, name.as_str())? else {
-            return Ok(None);
+        let row = folders::find_or_insert(&tx, name.as_str())?;
+        let stamps = Stamps::of(dir, seq_path)?;
+        let Some(full) = needs_reading(&row, &stamps) else {
+            return Ok(folders::summary(&row));
         };
-        if row.generation != before.generation && !force {
-            return Ok(None);
-        }
-        let stored = load_stored(&tx, row.id)?;
-        let files = snap.files.unwrap_or_else(|| stored_files(&stored));
-        let index = FlagIndex::new(&self.profile, &snap.seqs);
-        let mut plan = plan(&stored, &files);
-        let now = stamp::now_ns();
-        let pending = hold_back_pending(&mut plan, &files, now);
-        let modseq = row.highestmodseq + 1;
-        let diff = Diff {
-            tx: &tx,
-            row: &row,
-            stored: &stored,
-            files: &files,
-            modseq,
-        };
-        let uidnext = diff.write(&plan, &index)?;
-        let changed = uidnext != row.uidnext || diff.changes(&plan, &index);
-        let dir_text = if pending {
-            None
-        } else {
-            stamp::to_store(stamps.dir, now)
-        };
-        let seq_text = stamp::to_store(stamps.seq, now);
-        tx.execute(
-            "UPDATE folders SET dir_stamp = ?2, seq_stamp = ?3, uidnext = ?4,
-                 highestmodseq = CASE WHEN ?5 THEN ?6 ELSE highestmodseq END,
-                 generation = generation + ?5
-             WHERE id = ?1",
-            params![row.id, dir_text, seq_text, uidnext, changed, modseq as i64],
-        )?;
-        folders::recount(&tx, row.id)?;
-        let row = folders::find(&tx, name.as_str())?.unwrap_or(row);
+        let snap = snapshot(&self.profile, dir, full)?;
+        self.scans += u64::from(full);
+        let summary = apply(&tx, &self.profile, &row, snap, stamps)?;
         tx.commit()?;
-        Ok(Some(folders::summary(&row)))
+        Ok(summary)
     }
+}
+
+impl Stamps {
+    /// Stats the folder directory and its sequence file.
+    fn of(dir: &Path, seq_path: &Option<PathBuf>) -> Res<Stamps> {
+        let dir = Stamp::of(dir)?;
+        if dir.is_none() {
+            return Err(StateError::NoMailbox.into());
+        }
+        let seq = match seq_path {
+            Some(p) => Stamp::of(p)?,
+            None => None,
+        };
+        Ok(Stamps { dir, seq })
+    }
+}
+
+/// `None` when the stored stamps say nothing changed; else whether the
+/// directory must be read (`true`) or only the sequences (`false`).
+fn needs_reading(row: &FolderRow, stamps: &Stamps) -> Option<bool> {
+    let dir_same = row.dir_stamp == Some(stamp::text(stamps.dir));
+    let seq_same = row.seq_stamp == Some(stamp::text(stamps.seq));
+    (!dir_same || !seq_same).then_some(!dir_same)
+}
+
+/// Reads the directory (when `full`) and the sequences under nmh's lock,
+/// which is taken only when the sequence file exists.
+fn snapshot(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
+    let seq_path = profile.sequences_path(dir);
+    let mut lock = match &seq_path {
+        Some(p) if p.exists() => Some(FileLock::acquire(p, profile.locking, LOCK_WAIT)?),
+        _ => None,
+    };
+    let files = if full {
+        Some(message::scan(dir)?)
+    } else {
+        None
+    };
+    let seqs = match (&mut lock, &seq_path) {
+        (Some(lock), Some(p)) => read_locked(lock, p)?,
+        _ => Sequences::default(),
+    };
+    drop(lock);
+    Ok(Snapshot { files, seqs })
+}
+
+/// The same without the lock, for dot locking: a dot lock is a file in the
+/// folder, so taking it would change the very stamp the next sync compares
+/// (pitfall 35). The caller re-stats afterwards and retries when anything
+/// moved; the last attempt locks.
+fn snapshot_unlocked(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
+    let files = if full {
+        Some(message::scan(dir)?)
+    } else {
+        None
+    };
+    let seqs = match profile.sequences_path(dir) {
+        Some(p) => {
+            let (seqs, warnings) = Sequences::read(&p)?;
+            warnings
+                .iter()
+                .for_each(|w| log::warn!("{}: {w}", p.display()));
+            seqs
+        }
+        None => Sequences::default(),
+    };
+    Ok(Snapshot { files, seqs })
+}
+
+/// Applies a snapshot to the rows of `row`'s folder inside `tx`.
+fn apply(
+    tx: &Transaction<'_>,
+    profile: &Profile,
+    row: &FolderRow,
+    snap: Snapshot,
+    stamps: Stamps,
+) -> Res<FolderSummary> {
+    let stored = load_stored(tx, row.id)?;
+    let files = snap.files.unwrap_or_else(|| stored_files(&stored));
+    let index = FlagIndex::new(profile, &snap.seqs);
+    let mut plan = plan(&stored, &files);
+    let now = stamp::now_ns();
+    let pending = hold_back_pending(&mut plan, &files, now);
+    let modseq = row.highestmodseq + 1;
+    let diff = Diff {
+        tx,
+        row,
+        stored: &stored,
+        files: &files,
+        modseq,
+    };
+    let uidnext = diff.write(&plan, &index)?;
+    let changed = uidnext != row.uidnext || diff.changes(&plan, &index);
+    let dir_text = if pending {
+        None
+    } else {
+        stamp::to_store(stamps.dir, now)
+    };
+    let seq_text = stamp::to_store(stamps.seq, now);
+    tx.execute(
+        "UPDATE folders SET dir_stamp = ?2, seq_stamp = ?3, uidnext = ?4,
+             highestmodseq = CASE WHEN ?5 THEN ?6 ELSE highestmodseq END,
+             generation = generation + ?5
+         WHERE id = ?1",
+        params![row.id, dir_text, seq_text, uidnext, changed, modseq as i64],
+    )?;
+    folders::recount(tx, row.id)?;
+    Ok(folders::summary(&folders::by_id(tx, row.id)?))
 }
 
 /// Reads the sequence file through the locked descriptor (closing another
