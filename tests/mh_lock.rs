@@ -169,3 +169,30 @@ fn a_stale_dot_lock_is_broken() {
     let busy = FileLock::acquire(&path, LockMethod::Dot, Duration::from_millis(30));
     assert!(matches!(busy, Err(MhError::LockBusy(_))), "{busy:?}");
 }
+
+#[test]
+fn acquire_existing_never_creates_and_still_excludes_nmh() {
+    let lab = Lab::new();
+    let dir = lab.folder_with("ex", 3);
+    let path = dir.join(".mh_sequences");
+    for method in [LockMethod::Fcntl, LockMethod::Flock, LockMethod::Dot] {
+        assert!(
+            FileLock::acquire_existing(&path, method, WAIT)
+                .unwrap()
+                .is_none()
+        );
+        assert!(!path.exists(), "{method:?} created the file");
+        assert!(!dir.join(".mh_sequences.lock").exists());
+    }
+    lab.nmh("mark", &["+ex", "1", "-sequence", "a"]);
+    let mut lock = FileLock::acquire_existing(&path, LockMethod::Fcntl, WAIT)
+        .unwrap()
+        .unwrap();
+    let mut mark = lab.spawn("mark", &["+ex", "2", "-sequence", "b"]);
+    wait_until(30, "mark to sleep on the lock", || in_sleep(mark.id()));
+    let (seqs, raw) = Sequences::read_locked(&mut lock, &path).unwrap();
+    assert_eq!((raw.as_slice(), seqs.get("b")), (&b"a: 1\n"[..], None));
+    drop(lock);
+    assert!(mark.wait().unwrap().success());
+    assert_eq!(lab.nmh("mark", &["+ex", "-list"]), "a: 1\nb: 2\n");
+}

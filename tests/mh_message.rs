@@ -301,9 +301,10 @@ fn clean_temporaries_removes_only_abandoned_ones() {
     let lab = Lab::new();
     let dir = lab.folder_with("tmp", 1);
     let dead = dir.join(".asimap-tmp.999999999.abc");
+    let dead_lock = dir.join(".lk.asimap.999999999.1");
     let mine = dir.join(format!(".asimap-tmp.{}.def", std::process::id()));
     let other = dir.join(".other-dot-file");
-    for p in [&dead, &mine, &other] {
+    for p in [&dead, &dead_lock, &mine, &other] {
         std::fs::write(p, "x").unwrap();
     }
     assert_eq!(
@@ -311,6 +312,39 @@ fn clean_temporaries_removes_only_abandoned_ones() {
         0,
         "all are too young"
     );
-    assert_eq!(message::clean_temporaries(&dir, 0).unwrap(), 1);
-    assert!(!dead.exists() && mine.exists() && other.exists());
+    assert_eq!(message::clean_temporaries(&dir, 0).unwrap(), 2);
+    assert!(!dead.exists() && !dead_lock.exists() && mine.exists() && other.exists());
+}
+
+#[test]
+fn list_numbers_reads_names_and_inodes_without_stat() {
+    let lab = Lab::new();
+    let dir = lab.folder_with("ln", 3);
+    std::fs::create_dir(dir.join("456")).unwrap();
+    std::fs::write(dir.join("x1"), "x").unwrap();
+    let listed = message::list_numbers(&dir).unwrap();
+    let numbers: Vec<MsgNum> = listed.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, [1, 2, 3, 456]);
+    for (n, ino) in &listed[..3] {
+        let m = message::stat_message(&dir, *n).unwrap().unwrap();
+        assert_eq!(m.identity.ino, *ino);
+    }
+    assert_eq!(
+        message::stat_message(&dir, 456).unwrap(),
+        None,
+        "a directory"
+    );
+    assert_eq!(message::stat_message(&dir, 9).unwrap(), None, "missing");
+}
+
+#[test]
+fn add_into_a_missing_folder_is_no_folder() {
+    let lab = Lab::new();
+    let err = message::add(
+        &lab.folder("absent"),
+        &lab.profile(),
+        b"x",
+        SystemTime::now(),
+    );
+    assert!(matches!(err, Err(MhError::NoFolder(_))), "{err:?}");
 }

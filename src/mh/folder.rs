@@ -6,7 +6,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::MhError;
-use super::message::{TEMP_PREFIX, parse_number};
+use super::message::{DOT_LOCK_TEMP_PREFIX, TEMP_PREFIX, parse_number};
 use super::profile::Profile;
 
 /// How deep [`list`] descends; deeper folders are not listed.
@@ -272,6 +272,7 @@ fn rmf_removes(leaf: &str, profile: &Profile) -> bool {
     parse_number(leaf).is_some()
         || leaf.starts_with(',')
         || leaf.starts_with(TEMP_PREFIX)
+        || leaf.starts_with(DOT_LOCK_TEMP_PREFIX)
         || profile.sequences_file.as_deref() == Some(leaf)
 }
 

@@ -18,6 +18,7 @@ use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, Flock, FlockArg};
 
 use super::MhError;
+use super::message::DOT_LOCK_TEMP_PREFIX;
 
 /// The profile's `datalocking` method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,6 +62,8 @@ enum Held {
 enum Attempt {
     Locked(FileLock),
     Busy,
+    /// The file does not exist (only when not creating it).
+    Missing,
 }
 
 impl FileLock {
@@ -72,11 +75,39 @@ impl FileLock {
         method: LockMethod,
         timeout: Duration,
     ) -> Result<FileLock, MhError> {
+        match FileLock::retry(path, method, timeout, Create::Yes)? {
+            Some(lock) => Ok(lock),
+            // Unreachable: with Create::Yes a missing file is created.
+            None => Err(MhError::io(path, std::io::ErrorKind::NotFound.into())),
+        }
+    }
+
+    /// Like [`FileLock::acquire`], but never creates the file: `None` when
+    /// it does not exist, as nmh goes on without a lock then. For readers,
+    /// which should not add a file (and change the folder's mtime) only to
+    /// look at it.
+    pub fn acquire_existing(
+        path: &Path,
+        method: LockMethod,
+        timeout: Duration,
+    ) -> Result<Option<FileLock>, MhError> {
+        FileLock::retry(path, method, timeout, Create::No)
+    }
+
+    /// The retry loop with a growing sleep.
+    fn retry(
+        path: &Path,
+        method: LockMethod,
+        timeout: Duration,
+        create: Create,
+    ) -> Result<Option<FileLock>, MhError> {
         let start = Instant::now();
         let mut sleep = FIRST_SLEEP;
         loop {
-            if let Attempt::Locked(lock) = try_once(path, method)? {
-                return Ok(lock);
+            match try_once(path, method, create)? {
+                Attempt::Locked(lock) => return Ok(Some(lock)),
+                Attempt::Missing => return Ok(None),
+                Attempt::Busy => {}
             }
             let left = timeout.saturating_sub(start.elapsed());
             if left.is_zero() {
@@ -108,25 +139,37 @@ impl Drop for FileLock {
     }
 }
 
+/// Whether a missing file is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Create {
+    Yes,
+    No,
+}
+
 /// One attempt with `method`.
-fn try_once(path: &Path, method: LockMethod) -> Result<Attempt, MhError> {
+fn try_once(path: &Path, method: LockMethod, create: Create) -> Result<Attempt, MhError> {
     match method {
-        LockMethod::Fcntl | LockMethod::Lockf => try_fcntl(path),
-        LockMethod::Flock => try_flock(path),
-        LockMethod::Dot => try_dot(path),
+        LockMethod::Fcntl | LockMethod::Lockf => try_fcntl(path, create),
+        LockMethod::Flock => try_flock(path, create),
+        LockMethod::Dot => try_dot(path, create),
     }
 }
 
-/// Opens `path` read-write, creating it without truncation.
-fn open_rw(path: &Path) -> Result<File, MhError> {
-    OpenOptions::new()
+/// Opens `path` read-write; when creating, without truncation. `None`
+/// when it is missing and not to be created.
+fn open_rw(path: &Path, create: Create) -> Result<Option<File>, MhError> {
+    let opened = OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
+        .create(create == Create::Yes)
         .truncate(false)
         .mode(0o600)
-        .open(path)
-        .map_err(|e| MhError::io(path, e))
+        .open(path);
+    match opened {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create == Create::No => Ok(None),
+        Err(e) => Err(MhError::io(path, e)),
+    }
 }
 
 /// True when `path` still names the open file. nmh unlinks the sequence
@@ -142,8 +185,10 @@ fn still_linked(path: &Path, file: &File) -> Result<bool, MhError> {
 }
 
 /// An OFD write lock over the whole file, non-blocking.
-fn try_fcntl(path: &Path) -> Result<Attempt, MhError> {
-    let file = open_rw(path)?;
+fn try_fcntl(path: &Path, create: Create) -> Result<Attempt, MhError> {
+    let Some(file) = open_rw(path, create)? else {
+        return Ok(Attempt::Missing);
+    };
     let whole = libc::flock {
         l_type: libc::F_WRLCK as libc::c_short,
         l_whence: libc::SEEK_SET as libc::c_short,
@@ -165,8 +210,10 @@ fn try_fcntl(path: &Path) -> Result<Attempt, MhError> {
 }
 
 /// A BSD exclusive lock, non-blocking.
-fn try_flock(path: &Path) -> Result<Attempt, MhError> {
-    let file = open_rw(path)?;
+fn try_flock(path: &Path, create: Create) -> Result<Attempt, MhError> {
+    let Some(file) = open_rw(path, create)? else {
+        return Ok(Attempt::Missing);
+    };
     let locked = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
         Ok(l) => l,
         Err((_, Errno::EWOULDBLOCK)) => return Ok(Attempt::Busy),
@@ -181,7 +228,10 @@ fn try_flock(path: &Path) -> Result<Attempt, MhError> {
 }
 
 /// A dot lock: a unique temporary file `link()`ed to `FILE.lock`.
-fn try_dot(path: &Path) -> Result<Attempt, MhError> {
+fn try_dot(path: &Path, create: Create) -> Result<Attempt, MhError> {
+    if create == Create::No && !path.exists() {
+        return Ok(Attempt::Missing);
+    }
     let lock_path = dot_lock_path(path);
     let temp = unique_temp(&lock_path);
     write_temp(&temp)?;
@@ -195,8 +245,12 @@ fn try_dot(path: &Path) -> Result<Attempt, MhError> {
         }
         Err(e) => return Err(MhError::io(&lock_path, e)),
     }
-    let file = match open_rw(path) {
-        Ok(f) => f,
+    let file = match open_rw(path, create) {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            let _ = std::fs::remove_file(&lock_path);
+            return Ok(Attempt::Missing);
+        }
         Err(e) => {
             let _ = std::fs::remove_file(&lock_path);
             return Err(e);
@@ -220,7 +274,10 @@ fn unique_temp(lock_path: &Path) -> PathBuf {
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    dir.join(format!(".lk.asimap.{}.{nanos}", std::process::id()))
+    dir.join(format!(
+        "{DOT_LOCK_TEMP_PREFIX}{}.{nanos}",
+        std::process::id()
+    ))
 }
 
 /// Creates the temporary with our pid inside (as liblockfile does).

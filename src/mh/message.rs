@@ -3,7 +3,7 @@
 
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirEntryExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +23,9 @@ pub const MAX_MSG: MsgNum = (1 << 31) - 201;
 /// The prefix of the temporary files [`add`] writes (a dot-name, which nmh
 /// ignores).
 pub const TEMP_PREFIX: &str = ".asimap-tmp.";
+
+/// The prefix of the short-lived file a dot lock is `link()`ed from.
+pub const DOT_LOCK_TEMP_PREFIX: &str = ".lk.asimap.";
 
 /// A message file's identity on disk (DESIGN.md): device, inode and birth
 /// time; where there is no birth time, size and nanosecond mtime stand in.
@@ -103,26 +106,21 @@ pub fn parse_number(name: &str) -> Option<MsgNum> {
 pub fn scan(dir: &Path) -> Result<Vec<MsgFile>, MhError> {
     let mut out = Vec::new();
     for number in numbers(dir)? {
-        let path = dir.join(number.to_string());
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            // Removed (or renamed by folder -pack) since readdir.
-            Err(e) if e.kind() == ErrorKind::NotFound => continue,
-            Err(e) => return Err(MhError::io(&path, e)),
-        };
-        if meta.is_file() {
-            out.push(MsgFile {
-                number,
-                identity: Identity::from_metadata(&meta),
-            });
+        // None: removed (or renamed by folder -pack) since readdir, or
+        // not a regular file.
+        if let Some(m) = stat_message(dir, number)? {
+            out.push(m);
         }
     }
-    out.sort_by_key(|m| m.number);
     Ok(out)
 }
 
-/// The numbers named in `dir`, unsorted and without looking at file types.
-fn numbers(dir: &Path) -> Result<Vec<MsgNum>, MhError> {
+/// The numbered names in `dir` with the inode numbers readdir reports,
+/// sorted by number, without a stat: the cheap first step of a sync (only
+/// new or changed entries need [`stat_message`]). The inode of a symlink is
+/// the link's own; the type is not checked (a directory named `456` is
+/// listed; [`stat_message`] drops it).
+pub fn list_numbers(dir: &Path) -> Result<Vec<(MsgNum, u64)>, MhError> {
     let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
         ErrorKind::NotFound => MhError::NoFolder(dir.display().to_string()),
         _ => MhError::io(dir, e),
@@ -131,10 +129,31 @@ fn numbers(dir: &Path) -> Result<Vec<MsgNum>, MhError> {
     for entry in entries {
         let entry = entry.map_err(|e| MhError::io(dir, e))?;
         if let Some(n) = entry.file_name().to_str().and_then(parse_number) {
-            out.push(n);
+            out.push((n, entry.ino()));
         }
     }
+    out.sort_unstable();
     Ok(out)
+}
+
+/// The message file `n` of `dir` (symlinks followed); `None` when it is
+/// missing or not a regular file.
+pub fn stat_message(dir: &Path, n: MsgNum) -> Result<Option<MsgFile>, MhError> {
+    let path = dir.join(n.to_string());
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => Ok(Some(MsgFile {
+            number: n,
+            identity: Identity::from_metadata(&m),
+        })),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(MhError::io(&path, e)),
+    }
+}
+
+/// The numbers named in `dir`, sorted, without looking at file types.
+fn numbers(dir: &Path) -> Result<Vec<MsgNum>, MhError> {
+    Ok(list_numbers(dir)?.into_iter().map(|(n, _)| n).collect())
 }
 
 /// The identity of an open file.
@@ -197,7 +216,10 @@ fn write_and_link(
         .create_new(true)
         .mode(mode)
         .open(temp)
-        .map_err(|e| MhError::io(dir, e))?;
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => MhError::NoFolder(dir.display().to_string()),
+            _ => MhError::io(dir, e),
+        })?;
     let io = |e| MhError::io(temp, e);
     file.write_all(bytes).map_err(io)?;
     file.set_modified(mtime).map_err(io)?;
@@ -258,6 +280,11 @@ pub fn copy(src: &Path, dir: &Path, profile: &Profile) -> Result<MsgFile, MhErro
 /// Removes messages as rmm would: runs the profile's `rmmproc` with the
 /// folder as cwd and the numbers as arguments when one is set, else unlinks
 /// them. Missing files are not an error.
+///
+/// nmh's `rmm` runs `rmmproc` without holding the folder's sequence lock
+/// (measured: no lock in `/proc/locks` while it runs). Callers should do
+/// the same when an rmmproc is set: one that runs nmh commands on the
+/// folder would otherwise wait for our lock while we wait for it.
 pub fn remove(dir: &Path, profile: &Profile, numbers: &[MsgNum]) -> Result<(), MhError> {
     if numbers.is_empty() {
         return Ok(());
@@ -276,20 +303,28 @@ pub fn remove(dir: &Path, profile: &Profile, numbers: &[MsgNum]) -> Result<(), M
     Ok(())
 }
 
-/// Runs `rmmproc` (split on white space, as nmh does) with the numbers.
+/// How many numbers go to one run of `rmmproc` (argv stays small).
+const RMMPROC_BATCH: usize = 1000;
+
+/// Runs `rmmproc` (split on white space, as nmh does) with the numbers,
+/// in batches.
 fn run_rmmproc(dir: &Path, proc_line: &str, numbers: &[MsgNum]) -> Result<(), MhError> {
     let mut words = proc_line.split_whitespace();
     let Some(program) = words.next() else {
         return Err(MhError::Rmmproc("empty rmmproc".to_string()));
     };
-    let status = Command::new(program)
-        .args(words)
-        .args(numbers.iter().map(|n| n.to_string()))
-        .current_dir(dir)
-        .status()
-        .map_err(|e| MhError::Rmmproc(format!("{program}: {e}")))?;
-    if !status.success() {
-        return Err(MhError::Rmmproc(format!("{program}: {status}")));
+    let fixed: Vec<&str> = words.collect();
+    for batch in numbers.chunks(RMMPROC_BATCH) {
+        let status = Command::new(program)
+            .args(&fixed)
+            .args(batch.iter().map(|n| n.to_string()))
+            .current_dir(dir)
+            .stdin(std::process::Stdio::null())
+            .status()
+            .map_err(|e| MhError::Rmmproc(format!("{program}: {e}")))?;
+        if !status.success() {
+            return Err(MhError::Rmmproc(format!("{program}: {status}")));
+        }
     }
     Ok(())
 }
@@ -306,7 +341,7 @@ pub fn clean_temporaries(dir: &Path, min_age_secs: u64) -> Result<usize, MhError
     for entry in entries {
         let entry = entry.map_err(|e| MhError::io(dir, e))?;
         let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+        let Some(rest) = name.to_str().and_then(temp_rest) else {
             continue;
         };
         let Some(age) = age_of(&entry.path()) else {
@@ -330,6 +365,13 @@ fn age_of(path: &Path) -> Option<Duration> {
         .ok()?;
     let ctime = u64::try_from(meta.ctime()).ok()?;
     Some(Duration::from_secs(now.as_secs().saturating_sub(ctime)))
+}
+
+/// What follows the prefix of one of our temporary names: a message
+/// being added, or the link source of a dot lock (`lock.rs`).
+fn temp_rest(name: &str) -> Option<&str> {
+    name.strip_prefix(TEMP_PREFIX)
+        .or_else(|| name.strip_prefix(DOT_LOCK_TEMP_PREFIX))
 }
 
 /// The pid part of a temporary name (after the prefix).
