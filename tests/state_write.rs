@@ -243,3 +243,17 @@ fn store_after_an_outside_pack_hits_the_right_message() {
         .unwrap();
     assert_eq!(mark_list(&t, "inbox", "flagged"), "2");
 }
+
+#[test]
+fn open_finds_a_message_renumbered_since_the_rows_were_read() {
+    let t = Tree::new();
+    t.inc("inbox", &["a", "b", "c"]);
+    let mut s = t.store();
+    s.sync("INBOX").unwrap();
+    let rows = s.messages("INBOX").unwrap();
+    t.nmh("rmm", &["+inbox", "1"]);
+    t.nmh("folder", &["+inbox", "-pack"]);
+    assert_eq!(state_common::subject(&mut s, "INBOX", &rows[2]), "c");
+    let err = s.open_message("INBOX", &rows[0]).unwrap_err();
+    assert!(matches!(err, StateError::Expunged), "{err:?}");
+}

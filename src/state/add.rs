@@ -26,7 +26,14 @@ struct Added {
 }
 
 impl Store {
-    /// [`Store::append`].
+    /// [`Store::append`]. The file is linked to its number while nmh's
+    /// lock is held, as `rcvstore` does, so a sync never sees it without
+    /// its sequences.
+    ///
+    /// TODO(#3): `inc` writes into `hghmsg + 1` without `O_EXCL` and can
+    /// overwrite a message appended after its readdir (mh-compat.md §4);
+    /// keeping the data until a re-stat after a grace period, and
+    /// re-appending on a change, is not done yet.
     pub(super) fn append_message(
         &mut self,
         mailbox: &str,

@@ -150,7 +150,15 @@ pub(super) fn still_there(dir: &Path, rows: &[Stored]) -> Result<bool, MhError> 
 }
 
 impl Store {
-    /// [`Store::store_flags`].
+    /// [`Store::store_flags`]. The numbers are checked against the rows'
+    /// identities under the lock; when the folder changed since the sync
+    /// (a pack), it syncs again and retries.
+    ///
+    /// The new stamp of the sequence file is not recorded: it would be a
+    /// stamp of this very moment, which a sync never trusts (see
+    /// `stamp::SETTLE_NS`), and taking it after the lock is released could
+    /// hide an nmh change made in between. The next sync re-reads only the
+    /// sequence file (the directory is unchanged) and finds nothing to do.
     pub(super) fn change_flags(
         &mut self,
         mailbox: &str,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 
-use rusqlite::{Connection, TransactionBehavior, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use crate::mh::{FolderName, Identity, MhError, Sequences, message};
 
@@ -115,11 +115,25 @@ impl Store {
         Ok(())
     }
 
-    /// [`Store::open_message`].
+    /// [`Store::open_message`]. When the number no longer names the
+    /// message (renumbered by `folder -pack` or `sortm` since the caller
+    /// read its rows), the folder is synced and the UID looked up again.
     pub(super) fn open_row(&mut self, mailbox: &str, row: &MessageRow) -> Res<File> {
         let name = self.folder_of(mailbox)?;
         let dir = name.path(&self.profile.path);
-        Ok(message::open_checked(&dir, row.number, &row.identity)?)
+        match message::open_checked(&dir, row.number, &row.identity) {
+            Err(MhError::MessageGone(_)) => {}
+            other => return Ok(other?),
+        }
+        self.sync_folder(&name)?;
+        let folder = self.folder_row(&name)?;
+        let Some(now) = stored_by_uid(&self.conn, folder.id, row.uid)? else {
+            return Err(StateError::Expunged.into());
+        };
+        if now.number == row.number || !now.identity.same_message(&row.identity) {
+            return Err(StateError::Expunged.into());
+        }
+        Ok(message::open_checked(&dir, now.number, &now.identity)?)
     }
 
     /// [`Store::expunge`].
@@ -180,6 +194,29 @@ impl Store {
         tx.commit()?;
         Ok(rows.iter().map(|s| s.uid).collect())
     }
+}
+
+/// The stored row of one UID.
+fn stored_by_uid(conn: &Connection, folder: i64, uid: u32) -> Res<Option<Stored>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT number, dev, ino, btime_ns, size, mtime_ns, flags
+         FROM messages WHERE folder = ?1 AND uid = ?2",
+    )?;
+    let row = stmt.query_row(params![folder, uid], |r| {
+        Ok(Stored {
+            uid,
+            number: r.get(0)?,
+            identity: Identity {
+                dev: r.get::<_, i64>(1)? as u64,
+                ino: r.get::<_, i64>(2)? as u64,
+                btime_ns: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+                mtime_ns: r.get(5)?,
+            },
+            flags: r.get(6)?,
+        })
+    });
+    Ok(row.optional()?)
 }
 
 /// `?2, ?3, ...` for `n` parameters after the folder id.

@@ -4,6 +4,13 @@
 //!
 //! The MH folders are the truth; this layer remembers what MH has no place
 //! for and keeps it in step (DESIGN.md, "Syncing a folder").
+//!
+//! Submodules: `schema` (the file, pragmas, migrations), `folders` (folder
+//! rows, UIDVALIDITY, counters), `sync` (stamps, snapshot, identity diff),
+//! `flags` (sequences to flags, STORE), `messages` (rows, `\Recent`, the
+//! cache, EXPUNGE), `add` (APPEND, COPY), `mailboxes` (LIST, CREATE,
+//! DELETE, RENAME, subscriptions), `names` (IMAP and MH names), `stamp`,
+//! `fault` (internal errors).
 
 mod add;
 mod fault;
@@ -130,7 +137,10 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating and migrating) the state file: `state` when given,
-    /// else `.asimap.sqlite` in the mail root.
+    /// else `.asimap.sqlite` in the mail root (created if missing).
+    ///
+    /// Call it as the user only: the `-wal` and `-shm` files take the
+    /// owner of whoever opens the file first.
     pub fn open(profile: Profile, state: Option<&Path>) -> Result<Store, StateError> {
         let path = match state {
             Some(p) => p.to_path_buf(),
