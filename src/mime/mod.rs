@@ -121,7 +121,12 @@ fn sent_date(fields: &[header::Field<'_>]) -> Option<(i64, i32)> {
 /// part does not exist (answered as an empty string). `BODY[]` is the whole
 /// message; the session streams that one from the file instead.
 pub fn section(raw: &[u8], section: &Section) -> Option<Vec<u8>> {
-    let root = tree::parse(raw);
+    // the common header fetches of the whole message skip the part scan
+    let root = if section.part.is_empty() {
+        tree::parse_top(raw)
+    } else {
+        tree::parse(raw)
+    };
     let bytes = section::extract(raw, &root, section)?;
     let mut out = Vec::with_capacity(bytes.len());
     to_crlf(&bytes, &mut out);

@@ -82,7 +82,12 @@ fn word(value: &[u8], at: usize) -> Option<(&[u8], Vec<u8>, usize)> {
         return None;
     }
     let text_start = q1 + 3;
-    let len = memchr::memmem::find(&rest[text_start..], b"?=")?;
+    // encoded-text holds no `?`, so every scan stops at the next one and
+    // the whole split stays linear even on hostile input
+    let len = memchr::memchr(b'?', &rest[text_start..])?;
+    if rest.get(text_start + len + 1) != Some(&b'=') {
+        return None;
+    }
     let text = &rest[text_start..text_start + len];
     if text.iter().any(|b| b.is_ascii_whitespace()) {
         return None;
@@ -140,6 +145,18 @@ pub(crate) fn raw_text(raw: &[u8]) -> String {
 mod tests {
     use super::decode;
 
+    /// Megabytes of word starts without ends: each scan stops at the next
+    /// `?`, so this finishes (a rescan to the end per start would take
+    /// hours).
+    #[test]
+    fn many_unterminated_word_starts() {
+        let mut s = b"=?a?q?".repeat(200_000);
+        s.extend_from_slice(b"x?=");
+        assert!(decode(&s).ends_with("=?a?q?x"));
+        let starts = b"=?".repeat(500_000);
+        assert_eq!(decode(&starts).len(), starts.len());
+    }
+
     #[test]
     fn words_and_raw_text() {
         assert_eq!(
@@ -180,5 +197,6 @@ mod tests {
         assert_eq!(decode(b"=?utf-8?x?abc?="), "=?utf-8?x?abc?=");
         assert_eq!(decode(b"=?utf-8?q?100=?="), "100=");
         assert_eq!(decode(b"=?utf-8?q?=+1?="), "=+1");
+        assert_eq!(decode(b"=?utf-8?q?a?b?="), "=?utf-8?q?a?b?=");
     }
 }

@@ -46,6 +46,18 @@ pub(crate) fn parse(raw: &[u8]) -> Part {
     part(raw, 0..raw.len(), false, 0)
 }
 
+/// Splits `raw` into header and body only, for sections of the top-level
+/// message that need no part structure (HEADER, HEADER.FIELDS, TEXT).
+pub(crate) fn parse_top(raw: &[u8]) -> Part {
+    let split = header_end(raw, 0..raw.len());
+    Part {
+        header: 0..split,
+        body: split..raw.len(),
+        ctype: default_type(false),
+        kind: Kind::Leaf,
+    }
+}
+
 /// Parses the part in `range`; `in_digest` selects message/rfc822 as the
 /// default type (RFC 2046 §5.1.5).
 fn part(raw: &[u8], range: Range<usize>, in_digest: bool, depth: usize) -> Part {
