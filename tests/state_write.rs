@@ -257,3 +257,30 @@ fn open_finds_a_message_renumbered_since_the_rows_were_read() {
     let err = s.open_message("INBOX", &rows[0]).unwrap_err();
     assert!(matches!(err, StateError::Expunged), "{err:?}");
 }
+
+#[test]
+fn rmmproc_that_runs_nmh_on_the_folder_does_not_deadlock() {
+    let mut t = Tree::new();
+    let script = t.home.join("to-trash");
+    let home = t.home.display().to_string();
+    let text = format!(
+        "#!/bin/sh\nHOME={home} MH={home}/.mh_profile \
+         exec /usr/bin/mh/refile -src +inbox \"$@\" +trash\n"
+    );
+    std::fs::write(&script, text).unwrap();
+    let status = std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status();
+    assert!(status.unwrap().success());
+    t.profile.rmmproc = Some(script.display().to_string());
+    t.inc("inbox", &["a", "b"]);
+    t.nmh("folder", &["-create", "-fast", "+trash"]);
+    let mut s = t.store();
+    s.sync("INBOX").unwrap();
+    let uid = s.messages("INBOX").unwrap()[0].uid;
+    assert_eq!(s.expunge("INBOX", &[uid]).unwrap(), [uid]);
+    let subjects: Vec<String> = t.scan("trash").into_iter().map(|(_, s)| s).collect();
+    assert_eq!(subjects, ["a"]);
+    assert_eq!(uid_subjects(&mut s, "INBOX").len(), 1);
+}

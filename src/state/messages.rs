@@ -155,11 +155,13 @@ impl Store {
 
     /// Removes the files of `rows` and their numbers from every sequence,
     /// under nmh's lock; false (nothing done) when a row no longer names
-    /// its file.
+    /// its file. An `rmmproc` runs after the lock is released, as `rmm`
+    /// runs it (one that calls nmh on the folder would wait for us).
     fn remove_files(&self, name: &FolderName, rows: &[Stored]) -> Res<bool> {
         let dir = name.path(&self.profile.path);
         let numbers: Vec<_> = rows.iter().map(|s| s.number).collect();
         let profile = &self.profile;
+        let unlink_now = profile.rmmproc.is_none();
         let remove = |seqs: Option<&mut Sequences>| -> Result<bool, MhError> {
             if !still_there(&dir, rows)? {
                 return Ok(false);
@@ -167,13 +169,20 @@ impl Store {
             if let Some(seqs) = seqs {
                 numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
             }
-            message::remove(&dir, profile, &numbers)?;
+            if unlink_now {
+                message::remove(&dir, profile, &numbers)?;
+            }
             Ok(true)
         };
         let done = match profile.sequences_path(&dir) {
             Some(p) => Sequences::update(&p, profile.locking, LOCK_WAIT, |s| remove(Some(s)))??,
             None => remove(None)?,
         };
+        if done && !unlink_now {
+            // TODO(#3): a folder -pack between the lock and rmmproc would
+            // hand it other messages' numbers; nmh's rmm has the same gap.
+            message::remove(&dir, profile, &numbers)?;
+        }
         Ok(done)
     }
 

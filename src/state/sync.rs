@@ -170,8 +170,8 @@ fn needs_reading(row: &FolderRow, stamps: &Stamps) -> Option<bool> {
 fn snapshot(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
     let seq_path = profile.sequences_path(dir);
     let mut lock = match &seq_path {
-        Some(p) if p.exists() => Some(FileLock::acquire(p, profile.locking, LOCK_WAIT)?),
-        _ => None,
+        Some(p) => FileLock::acquire_existing(p, profile.locking, LOCK_WAIT)?,
+        None => None,
     };
     let files = if full {
         Some(message::scan(dir)?)
