@@ -163,6 +163,11 @@ fn delete_removes_what_rmf_removes_and_keeps_subfolders() {
     let missing = folder::delete(&profile, &name("del"));
     assert!(matches!(missing, Err(MhError::NoFolder(_))), "{missing:?}");
 
+    let target = lab.folder_with("target", 2);
+    symlink(&target, lab.folder("alias")).unwrap();
+    assert!(folder::delete(&profile, &name("alias")).unwrap());
+    assert!(!lab.folder("alias").exists() && target.join("2").exists());
+
     let foreign = lab.folder_with("keep", 1);
     std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
     assert!(!folder::delete(&profile, &name("keep")).unwrap());

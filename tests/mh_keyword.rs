@@ -26,7 +26,8 @@ proptest! {
         let p = profile();
         let name = sequence_for_flag(&kw, &p).expect("a keyword has a sequence");
         prop_assert!(is_nmh_name(&name), "{} -> {}", kw, name);
-        prop_assert!(!["cur", "unseen", "new2", "all", "replied", "flagged"].contains(&name.as_str()));
+        let state = ["cur", "unseen", "new2", "all", "replied", "flagged"];
+        prop_assert!(!state.contains(&name.as_str()));
         prop_assert!(!name.starts_with("not"));
         prop_assert_eq!(flag_for_sequence(&name, &p), Some(kw));
     }

@@ -237,12 +237,19 @@ pub fn create(profile: &Profile, name: &FolderName) -> Result<(), MhError> {
 
 /// Deletes a folder as `rmf` does: its messages, backups and sequence file;
 /// the directory itself only when nothing else (subfolders) remains.
-/// Returns true when the directory was removed.
+/// Returns true when the directory was removed. A symlinked folder loses
+/// only its link.
 ///
 /// TODO(#2): private sequences of the folder in the nmh context file
 /// (`atr-*-<path>`) are left behind; `rmf` removes them.
 pub fn delete(profile: &Profile, name: &FolderName) -> Result<bool, MhError> {
     let path = name.path(&profile.path);
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return remove_link(&path, name);
+    }
     let entries = std::fs::read_dir(&path).map_err(|e| match e.kind() {
         ErrorKind::NotFound => MhError::NoFolder(name.to_string()),
         _ => MhError::io(&path, e),
@@ -265,6 +272,16 @@ pub fn delete(profile: &Profile, name: &FolderName) -> Result<bool, MhError> {
         Err(e) if e.kind() == ErrorKind::DirectoryNotEmpty => Ok(false),
         Err(e) => Err(MhError::io(&path, e)),
     }
+}
+
+/// Deletes a symlinked folder by removing the link only: the folder it
+/// points to lives on under its own name.
+fn remove_link(path: &Path, name: &FolderName) -> Result<bool, MhError> {
+    if !path.is_dir() {
+        return Err(MhError::NoFolder(name.to_string()));
+    }
+    std::fs::remove_file(path).map_err(|e| MhError::io(path, e))?;
+    Ok(true)
 }
 
 /// True for the files `rmf` removes, plus this server's temporaries.

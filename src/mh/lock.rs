@@ -12,7 +12,8 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, Flock, FlockArg};
@@ -270,24 +271,31 @@ fn dot_lock_path(path: &Path) -> PathBuf {
 
 /// A name beside the lock that no other process or attempt uses.
 fn unique_temp(lock_path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     let dir = lock_path.parent().unwrap_or(Path::new("."));
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    dir.join(format!(
-        "{DOT_LOCK_TEMP_PREFIX}{}.{nanos}",
-        std::process::id()
-    ))
+    let pid = std::process::id();
+    dir.join(format!("{DOT_LOCK_TEMP_PREFIX}{pid}.{count}"))
 }
 
 /// Creates the temporary with our pid inside (as liblockfile does).
 fn write_temp(temp: &Path) -> Result<(), MhError> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(temp)
-        .map_err(|e| MhError::io(temp, e))?;
+    let create = || {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(temp)
+    };
+    let mut f = match create() {
+        // Left by a crashed process that had our pid: ours to replace.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(temp);
+            create()
+        }
+        other => other,
+    }
+    .map_err(|e| MhError::io(temp, e))?;
     writeln!(f, "{}", std::process::id()).map_err(|e| MhError::io(temp, e))
 }
 

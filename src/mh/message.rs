@@ -195,8 +195,11 @@ pub fn add(
 ) -> Result<MsgFile, MhError> {
     let temp = temp_path(dir);
     let result = write_and_link(dir, &temp, profile.msg_protect, bytes, mtime);
-    if let Err(e) = std::fs::remove_file(&temp) {
-        log::warn!("{}: cannot remove temporary: {e}", temp.display());
+    match std::fs::remove_file(&temp) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            log::warn!("{}: cannot remove temporary: {e}", temp.display());
+        }
+        _ => {}
     }
     let msg = result?;
     sync_dir(dir)?;
@@ -255,7 +258,7 @@ fn temp_path(dir: &Path) -> PathBuf {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     dir.join(format!(
-        "{TEMP_PREFIX}{}.{nanos:x}{count:x}",
+        "{TEMP_PREFIX}{}.{nanos:x}.{count:x}",
         std::process::id()
     ))
 }
