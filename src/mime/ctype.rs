@@ -1,6 +1,8 @@
 //! Content-Type and Content-Disposition values parsed from raw header
 //! bytes, keeping names and values as written (as Dovecot sends them).
 
+use std::collections::HashMap;
+
 /// A parsed `type/subtype; name=value` (or `disposition; name=value`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Params {
@@ -183,6 +185,9 @@ impl Cursor<'_> {
 /// encoded, as Dovecot sends them). The first piece fixes the position.
 fn merge_continuations(raw: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    // lower-cased merged name -> its index in `out`, so that many
+    // parameters stay linear
+    let mut merged: HashMap<Vec<u8>, usize> = HashMap::new();
     for (name, value) in raw {
         let Some((base, extended)) = continuation(&name) else {
             out.push((name, value));
@@ -192,9 +197,12 @@ fn merge_continuations(raw: Vec<(Vec<u8>, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)> 
         if extended {
             key.push(b'*');
         }
-        match out.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&key)) {
-            Some((_, v)) => v.extend_from_slice(&value),
-            None => out.push((key, value)),
+        match merged.get(&key.to_ascii_lowercase()) {
+            Some(&i) => out[i].1.extend_from_slice(&value),
+            None => {
+                merged.insert(key.to_ascii_lowercase(), out.len());
+                out.push((key, value));
+            }
         }
     }
     out

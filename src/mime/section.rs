@@ -1,6 +1,7 @@
 //! `BODY[section]` extraction (RFC 3501 §6.4.5) by byte ranges of the part
 //! tree.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use super::header;
@@ -46,9 +47,13 @@ fn of_message(
 /// The fields whose name is (or, with `keep` false, is not) among `names`,
 /// continuation lines included, then the blank line.
 fn filter(block: &[u8], names: &[String], keep: bool) -> Vec<u8> {
+    let names: HashSet<Vec<u8>> = names
+        .iter()
+        .map(|n| n.as_bytes().to_ascii_lowercase())
+        .collect();
     let mut out = Vec::new();
     for f in header::fields(block) {
-        let listed = names.iter().any(|n| f.is(n));
+        let listed = names.contains(&f.name.to_ascii_lowercase());
         // a line without a colon has no name to match
         if f.name.is_empty() || listed != keep {
             continue;
