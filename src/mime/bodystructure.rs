@@ -214,8 +214,8 @@ fn params(out: &mut Vec<u8>, params: &[(Vec<u8>, Vec<u8>)]) {
 
 /// Content-Language as a list of tags, or NIL.
 fn language(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    let value = ctype::strip_comments(value.unwrap_or_default());
     let tags: Vec<&[u8]> = value
-        .unwrap_or_default()
         .split(|&b| b == b',')
         .map(header::trim)
         .filter(|t| !t.is_empty())

@@ -53,6 +53,27 @@ pub(crate) fn disposition(value: &[u8]) -> Option<Params> {
     })
 }
 
+/// `value` without its RFC 5322 comments (quoted strings kept intact).
+pub(crate) fn strip_comments(value: &[u8]) -> Vec<u8> {
+    let mut p = Cursor { s: value, pos: 0 };
+    let mut out = Vec::with_capacity(value.len());
+    while let Some(b) = p.peek() {
+        match b {
+            b'(' => p.skip_comment(),
+            b'"' => {
+                let start = p.pos;
+                p.quoted();
+                out.extend_from_slice(&value[start..p.pos]);
+            }
+            _ => {
+                out.push(b);
+                p.pos += 1;
+            }
+        }
+    }
+    out
+}
+
 struct Cursor<'a> {
     s: &'a [u8],
     pos: usize,
@@ -236,6 +257,15 @@ mod tests {
         assert_eq!(p.param("name"), Some(&b"long"[..]));
         assert_eq!(p.param("x*"), Some(&b"utf-8''%C3%A9"[..]));
         assert_eq!(p.param("f*"), Some(&b"ab"[..]));
+    }
+
+    #[test]
+    fn comments() {
+        assert_eq!(
+            strip_comments(b"en (English (UK)), \"(x)\" fr"),
+            b"en , \"(x)\" fr"
+        );
+        assert_eq!(strip_comments(b"a (unclosed"), b"a ");
     }
 
     #[test]
