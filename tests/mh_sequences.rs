@@ -185,3 +185,58 @@ fn update_unlinks_the_file_when_no_sequence_remains() {
     assert!(!path.exists());
     assert_eq!(lab.nmh("mark", &["+un", "-list"]), "");
 }
+
+mod properties {
+    use std::collections::BTreeSet;
+
+    use asimap::mh::Sequences;
+    use proptest::prelude::*;
+
+    fn sequences() -> impl Strategy<Value = Sequences> {
+        let members = proptest::collection::btree_set(1u32..5000, 1..60);
+        proptest::collection::btree_map("[A-Za-z][A-Za-z0-9]{0,8}", members, 0..8).prop_map(|m| {
+            Sequences {
+                entries: m.into_iter().collect(),
+            }
+        })
+    }
+
+    /// Arbitrary bytes, with the characters of the format made common.
+    fn junk() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![
+            any::<u8>(),
+            Just(b':'),
+            Just(b'\n'),
+            Just(b' '),
+            Just(b'-'),
+            Just(b'7')
+        ];
+        proptest::collection::vec(byte, 0..400)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn text_round_trips(seqs in sequences()) {
+            let text = seqs.to_text();
+            let (back, warnings) = Sequences::parse(&text);
+            prop_assert!(warnings.is_empty());
+            prop_assert_eq!(back, seqs);
+            prop_assert!(!text.windows(2).any(|w| w == b"\n\n"), "no blank line");
+        }
+
+        #[test]
+        fn any_bytes_parse_into_writable_text(bytes in junk()) {
+            let (seqs, _) = Sequences::parse(&bytes);
+            let text = seqs.to_text();
+            // What we write has no blank line and a colon on every line.
+            for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                prop_assert!(line.contains(&b':'));
+                prop_assert!(!line.starts_with(b" ") && !line.starts_with(b"\t"));
+            }
+            let members = seqs.entries.iter().flat_map(|(_, m): &(String, BTreeSet<u32>)| m);
+            prop_assert!(members.into_iter().all(|n| *n > 0));
+        }
+    }
+}

@@ -1,5 +1,10 @@
 //! The MH store: the profile, folders, message files, `.mh_sequences` and
 //! nmh-compatible locking. Knows nothing of IMAP or SQLite.
+//!
+//! The measured nmh behaviour this follows is `design/mh-compat.md`.
+//! TODO(#2): private sequences (`atr-NAME-PATH` in the nmh context file,
+//! used by `mark -nopublic` and when `mh-sequences` is empty) are neither
+//! read nor written; only the public sequence file is.
 
 pub mod folder;
 pub mod keyword;

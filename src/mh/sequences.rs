@@ -9,9 +9,11 @@ use super::lock::{FileLock, LockMethod};
 use super::message::MAX_MSG;
 use super::{MhError, MsgNum};
 
-/// The widest `lo-hi` range read from a file. A wider one is cut short (and
-/// reported) so that a corrupt file cannot exhaust memory.
-const MAX_RANGE: MsgNum = 1_000_000;
+/// The most members (counted per token, ranges expanded) read from one
+/// file; ranges beyond it are cut short and reported, so that a corrupt
+/// file such as `a: 1-2000000000` cannot exhaust memory. nmh clips
+/// sequences to existing messages anyway.
+const MAX_MEMBERS: u32 = 2_000_000;
 
 /// The public sequences of one folder, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,10 +27,15 @@ impl Sequences {
     /// garbage tokens and lines without a colon are skipped (and returned as
     /// warnings), a duplicate name keeps the last line.
     pub fn parse(text: &[u8]) -> (Sequences, Vec<String>) {
+        Sequences::parse_bounded(text, MAX_MEMBERS)
+    }
+
+    /// [`Sequences::parse`] reading at most `budget` members.
+    fn parse_bounded(text: &[u8], mut budget: u32) -> (Sequences, Vec<String>) {
         let mut seqs = Sequences::default();
         let mut warnings = Vec::new();
         for (name, value) in fields(text, &mut warnings) {
-            let members = parse_members(&name, &value, &mut warnings);
+            let members = parse_members(&name, &value, &mut budget, &mut warnings);
             match seqs.position(&name) {
                 Some(i) => seqs.entries[i].1 = members,
                 None => seqs.entries.push((name, members)),
@@ -212,21 +219,30 @@ fn fields(text: &[u8], warnings: &mut Vec<String>) -> Vec<(String, String)> {
     out
 }
 
-/// Parses the members of one sequence, skipping bad tokens.
-fn parse_members(name: &str, value: &str, warnings: &mut Vec<String>) -> BTreeSet<MsgNum> {
+/// Parses the members of one sequence, skipping bad tokens and spending
+/// at most `budget` members.
+fn parse_members(
+    name: &str,
+    value: &str,
+    budget: &mut u32,
+    warnings: &mut Vec<String>,
+) -> BTreeSet<MsgNum> {
     let mut members = BTreeSet::new();
     for token in value.split_whitespace() {
         let Some((lo, hi)) = parse_token(token) else {
             warnings.push(format!("{name}: bad token {token:?} skipped"));
             continue;
         };
-        let hi = if hi - lo >= MAX_RANGE {
-            warnings.push(format!("{name}: range {token} cut to {MAX_RANGE} members"));
-            lo + (MAX_RANGE - 1)
-        } else {
-            hi
-        };
-        members.extend(lo..=hi);
+        if *budget == 0 {
+            warnings.push(format!("{name}: {token} skipped, too many members"));
+            continue;
+        }
+        let span = (hi - lo).min(*budget - 1);
+        if span < hi - lo {
+            warnings.push(format!("{name}: range {token} cut short, too many members"));
+        }
+        *budget -= span + 1;
+        members.extend(lo..=lo + span);
     }
     members
 }
@@ -277,6 +293,14 @@ mod tests {
         assert_eq!(s.get("bar"), Some(&BTreeSet::from([4])));
         assert_eq!(s.entries[0].0, "foo");
         assert_eq!(w.len(), 7, "{w:?}");
+    }
+
+    #[test]
+    fn huge_ranges_are_bounded() {
+        let (s, w) = Sequences::parse_bounded(b"a: 1-2000000000\nb: 5 7-9\n", 1000);
+        assert_eq!(s.get("a").map(BTreeSet::len), Some(1000));
+        assert!(s.get("b").is_some_and(BTreeSet::is_empty));
+        assert_eq!(w.len(), 3, "{w:?}");
     }
 
     #[test]
