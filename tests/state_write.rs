@@ -253,7 +253,10 @@ fn open_finds_a_message_renumbered_since_the_rows_were_read() {
     let rows = s.messages("INBOX").unwrap();
     t.nmh("rmm", &["+inbox", "1"]);
     t.nmh("folder", &["+inbox", "-pack"]);
+    let scans = s.scans();
     assert_eq!(state_common::subject(&mut s, "INBOX", &rows[2]), "c");
+    assert_eq!(state_common::subject(&mut s, "INBOX", &rows[1]), "b");
+    assert_eq!(s.scans(), scans + 1, "one sync serves every renumbered row");
     let err = s.open_message("INBOX", &rows[0]).unwrap_err();
     assert!(matches!(err, StateError::Expunged), "{err:?}");
 }

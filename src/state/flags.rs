@@ -156,7 +156,7 @@ impl Store {
     ///
     /// The new stamp of the sequence file is not recorded: it would be a
     /// stamp of this very moment, which a sync never trusts (see
-    /// `stamp::SETTLE_NS`), and taking it after the lock is released could
+    /// `stamp`), and taking it after the lock is released could
     /// hide an nmh change made in between. The next sync re-reads only the
     /// sequence file (the directory is unchanged) and finds nothing to do.
     pub(super) fn change_flags(

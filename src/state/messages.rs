@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
@@ -117,7 +118,8 @@ impl Store {
 
     /// [`Store::open_message`]. When the number no longer names the
     /// message (renumbered by `folder -pack` or `sortm` since the caller
-    /// read its rows), the folder is synced and the UID looked up again.
+    /// read its rows), the UID is looked up again: in the rows as they are
+    /// (another call may have synced already), else after one sync.
     pub(super) fn open_row(&mut self, mailbox: &str, row: &MessageRow) -> Res<File> {
         let name = self.folder_of(mailbox)?;
         let dir = name.path(&self.profile.path);
@@ -125,15 +127,12 @@ impl Store {
             Err(MhError::MessageGone(_)) => {}
             other => return Ok(other?),
         }
-        self.sync_folder(&name)?;
         let folder = self.folder_row(&name)?;
-        let Some(now) = stored_by_uid(&self.conn, folder.id, row.uid)? else {
-            return Err(StateError::Expunged.into());
-        };
-        if now.number == row.number || !now.identity.same_message(&row.identity) {
-            return Err(StateError::Expunged.into());
+        if let Some(file) = reopen(&self.conn, &dir, folder.id, row)? {
+            return Ok(file);
         }
-        Ok(message::open_checked(&dir, now.number, &now.identity)?)
+        self.sync_folder(&name)?;
+        reopen(&self.conn, &dir, folder.id, row)?.ok_or(StateError::Expunged.into())
     }
 
     /// [`Store::expunge`].
@@ -202,6 +201,22 @@ impl Store {
         }
         tx.commit()?;
         Ok(rows.iter().map(|s| s.uid).collect())
+    }
+}
+
+/// Opens `row`'s message under the number the stored rows give it now;
+/// `None` when they know no other number for it.
+fn reopen(conn: &Connection, dir: &Path, folder: i64, row: &MessageRow) -> Res<Option<File>> {
+    let Some(now) = stored_by_uid(conn, folder, row.uid)? else {
+        return Err(StateError::Expunged.into());
+    };
+    if now.number == row.number || !now.identity.same_message(&row.identity) {
+        return Ok(None);
+    }
+    match message::open_checked(dir, now.number, &now.identity) {
+        Ok(file) => Ok(Some(file)),
+        Err(MhError::MessageGone(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -7,10 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::fault::{Res, io};
 
-/// A change that recent may share its timestamp with a later change in the
-/// same clock tick (or the file may still be growing, as `inc` writes in
-/// place), so such a stamp is not trusted: the next sync reads again.
-const SETTLE_NS: i64 = 2_000_000_000;
+/// A stamp whose mtime is this recent is not trusted (the next sync reads
+/// again): a later change within the same timestamp tick would leave the
+/// stamp unchanged. Where mtimes carry sub-second parts the tick is at
+/// most a few milliseconds (the kernel's coarse clock).
+const SETTLE_FINE_NS: i64 = 100_000_000;
+
+/// The same where mtimes are whole seconds (ext3, FAT, some NFS servers):
+/// the tick is one or two seconds.
+const SETTLE_COARSE_NS: i64 = 2_000_000_000;
 
 /// What a stat says about a file or directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,12 +42,16 @@ impl Stamp {
         }))
     }
 
-    /// True when the last change is too recent to trust (see [`SETTLE_NS`]).
-    /// Only mtime counts: every later change of the content sets mtime to
-    /// the time of that change, which differs from an mtime older than the
-    /// settle time, whatever ctime says.
+    /// True when the last change is too recent to trust. Only mtime
+    /// counts: every later change of the content sets mtime to the time of
+    /// that change, which differs from an mtime older than one tick,
+    /// whatever ctime says.
     fn unsettled(&self, now_ns: i64) -> bool {
-        now_ns - self.mtime_ns < SETTLE_NS
+        let settle = match self.mtime_ns % 1_000_000_000 {
+            0 => SETTLE_COARSE_NS,
+            _ => SETTLE_FINE_NS,
+        };
+        now_ns - self.mtime_ns < settle
     }
 }
 
@@ -81,8 +90,20 @@ mod tests {
         let s = Stamp::of(dir.path()).unwrap();
         assert!(s.is_some());
         assert_eq!(to_store(s, now_ns()), None);
-        let later = now_ns() + 3 * SETTLE_NS;
+        let later = now_ns() + SETTLE_COARSE_NS;
         assert_eq!(to_store(s, later), Some(text(s)));
+        let whole = Stamp {
+            ino: 1,
+            size: 1,
+            mtime_ns: 5_000_000_000,
+            ctime_ns: 0,
+        };
+        assert_eq!(to_store(Some(whole), 5_500_000_000), None, "coarse tick");
+        let fine = Stamp {
+            mtime_ns: 5_000_000_001,
+            ..whole
+        };
+        assert!(to_store(Some(fine), 5_500_000_000).is_some());
         assert_eq!(Stamp::of(&dir.path().join("nope")).unwrap(), None);
         assert_eq!(to_store(None, 0).as_deref(), Some("absent"));
     }
