@@ -196,3 +196,36 @@ fn acquire_existing_never_creates_and_still_excludes_nmh() {
     assert!(mark.wait().unwrap().success());
     assert_eq!(lab.nmh("mark", &["+ex", "-list"]), "a: 1\nb: 2\n");
 }
+
+/// `mark` in a loop and our updates in a loop on the same folder: every
+/// change of both sides is in the file at the end.
+fn interleaved_updates_all_survive(method: LockMethod, profile_line: &str) {
+    let lab = Lab::with_profile(profile_line);
+    let dir = lab.folder_with("loop", 15);
+    let path = dir.join(".mh_sequences");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for n in 1..=15 {
+                lab.nmh("mark", &["+loop", &n.to_string(), "-sequence", "nmh"]);
+            }
+        });
+        for n in 1..=15 {
+            Sequences::update(&path, method, WAIT, |seqs| seqs.add("ours", n)).unwrap();
+        }
+    });
+    let (seqs, warnings) = Sequences::read(&path).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let all: std::collections::BTreeSet<u32> = (1..=15).collect();
+    assert_eq!(seqs.get("nmh"), Some(&all));
+    assert_eq!(seqs.get("ours"), Some(&all));
+}
+
+#[test]
+fn interleaved_fcntl_updates_all_survive() {
+    interleaved_updates_all_survive(LockMethod::Fcntl, "");
+}
+
+#[test]
+fn interleaved_flock_updates_all_survive() {
+    interleaved_updates_all_survive(LockMethod::Flock, "datalocking: flock\n");
+}

@@ -55,7 +55,12 @@ impl Profile {
         };
         let text = match std::fs::read(&file) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if mh_env.is_some() {
+                    log::warn!("{}: no such profile, using defaults", file.display());
+                }
+                Vec::new()
+            }
             Err(e) => {
                 return Err(MhError::Profile {
                     path: file,
