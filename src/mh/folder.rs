@@ -12,6 +12,11 @@ use super::profile::Profile;
 /// How deep [`list`] descends; deeper folders are not listed.
 const MAX_DEPTH: usize = 64;
 
+/// The most folders [`list`] returns: symlinks that are not loops can
+/// still multiply the names of one tree (`a/l1` and `a/l2` both to `b`,
+/// and so on down), so the walk stops here.
+const MAX_FOLDERS: usize = 100_000;
+
 /// A validated folder name relative to the mail root, `/`-separated, UTF-8:
 /// no empty, `.`/`..` or dot-leading component, no all-digit component, no
 /// NUL, not absolute.
@@ -124,6 +129,10 @@ impl Walk {
                 None => FolderName::new(&leaf),
             };
             let Ok(name) = name else { continue };
+            if self.out.len() >= MAX_FOLDERS {
+                log::warn!("more than {MAX_FOLDERS} folders, listing stops at {name}");
+                break;
+            }
             if self.ancestors.contains(&dev_ino) {
                 log::debug!("folder {name} loops back to an ancestor, skipped");
                 continue;
