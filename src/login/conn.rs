@@ -36,8 +36,9 @@ fn sys_err(what: &'static str) -> impl FnOnce(nix::Error) -> ConnError {
 
 /// The connection this process was started for: the single fd systemd
 /// passes with `LISTEN_FDS=1`, else the socket on fd 0. The returned
-/// descriptor is close-on-exec. Under inetd, fd 2 is the socket too, so it
-/// is pointed at /dev/null before anything can write to it.
+/// descriptor is close-on-exec. Under inetd and xinetd, fd 2 is the
+/// socket too, so it is pointed at /dev/null before anything can write to
+/// it.
 pub fn inherited() -> Result<OwnedFd, ConnError> {
     let passed: Vec<i32> = sd_notify::listen_fds()
         .map(Iterator::collect)
@@ -51,7 +52,9 @@ pub fn inherited() -> Result<OwnedFd, ConnError> {
     }
     let fd = nix::unistd::dup(stdin.as_fd()).map_err(sys_err("dup"))?;
     set_cloexec(&fd)?;
-    silence_stderr();
+    if same_file(stdin.as_fd(), io::stderr().as_fd()) {
+        silence_stderr();
+    }
     Ok(fd)
 }
 
@@ -59,6 +62,15 @@ pub fn inherited() -> Result<OwnedFd, ConnError> {
 pub fn silence_stderr() {
     if let Ok(null) = File::options().write(true).open("/dev/null") {
         let _ = nix::unistd::dup2_stderr(&null);
+    }
+}
+
+/// True when both descriptors refer to the same open file (socket).
+fn same_file(a: BorrowedFd<'_>, b: BorrowedFd<'_>) -> bool {
+    use nix::sys::stat::fstat;
+    match (fstat(a), fstat(b)) {
+        (Ok(x), Ok(y)) => x.st_dev == y.st_dev && x.st_ino == y.st_ino,
+        _ => false,
     }
 }
 
