@@ -123,3 +123,38 @@ fn demo_covers_the_mime_shapes_the_readme_promises() {
     assert!(has("Subject: =?ISO-8859-1?Q?"));
     assert!(has("Content-Transfer-Encoding: quoted-printable"));
 }
+
+#[test]
+fn the_engine_serves_the_demo_tree_as_scripts_demo_sh_shows_it() {
+    let tree = demo_tree();
+    let t = tree.run_script(
+        "a1 LIST \"\" \"*\"\r\na2 SELECT INBOX\r\na3 SEARCH UNSEEN\r\n\
+         a4 FETCH 5 ENVELOPE\r\na5 STATUS \"lists/rust\" (MESSAGES UNSEEN)\r\na6 LOGOUT\r\n",
+    );
+    let mut names: Vec<String> = t
+        .reply("a1")
+        .list("LIST")
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = FOLDERS.iter().map(|f| f.to_string()).collect();
+    want.extend(["archive".to_string(), "lists".to_string()]);
+    want.iter_mut()
+        .filter(|f| *f == "inbox")
+        .for_each(|f| *f = "INBOX".into());
+    want.sort();
+    assert_eq!(names, want);
+    assert_eq!(t.reply("a2").numbered("EXISTS"), vec![8]);
+    assert_eq!(t.reply("a3").search(), vec![6, 7, 8]);
+    let env = t.reply("a4").fetch(5);
+    assert_eq!(
+        env.get("ENVELOPE").at(9).text(),
+        "<a7c2e91b-04d3@example.de>"
+    );
+    let status = t.reply("a5").untagged("STATUS")[0].text();
+    assert!(
+        status.contains("MESSAGES 5") && status.contains("UNSEEN 3"),
+        "{status}"
+    );
+}
