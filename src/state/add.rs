@@ -46,23 +46,51 @@ impl Store {
         self.sync_folder(&name)?;
         let dir = name.path(&self.profile.path);
         let mtime = date.map_or_else(SystemTime::now, SystemTime::from);
+        let mut made = None;
+        let result = self.add_flagged(&dir, bytes, flags, mtime, &mut made);
+        let result = result.and_then(|(file, index)| {
+            let added = [Added {
+                file,
+                flags: Vec::new(),
+                source: None,
+            }];
+            self.insert_added(&name, &added, &index)
+        });
+        match result {
+            // insert_added returns one UID per added file: exactly one.
+            Ok((uidvalidity, uids)) => Ok((uidvalidity, uids.first().copied().unwrap_or(0))),
+            Err(e) => {
+                // The client is told NO and may retry: leave no copy.
+                discard(&self.profile, &dir, made.iter());
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds the file and puts it into the sequences of `flags`, linking it
+    /// while nmh's lock is held; `made` learns the file as soon as it
+    /// exists.
+    fn add_flagged(
+        &self,
+        dir: &Path,
+        bytes: &[u8],
+        flags: &[String],
+        mtime: SystemTime,
+        made: &mut Option<MsgFile>,
+    ) -> Res<(MsgFile, FlagIndex)> {
         let profile = &self.profile;
-        let add = || message::add(&dir, profile, bytes, mtime);
-        let (file, index) = match profile.sequences_path(&dir) {
-            Some(p) => Sequences::update(&p, profile.locking, LOCK_WAIT, |seqs| {
-                let file = add()?;
-                flag_new(seqs, profile, file.number, flags);
-                Ok::<_, MhError>((file, FlagIndex::new(profile, seqs)))
-            })??,
-            None => (add()?, FlagIndex::new(profile, &Sequences::default())),
+        let Some(path) = profile.sequences_path(dir) else {
+            let file = message::add(dir, profile, bytes, mtime)?;
+            *made = Some(file);
+            return Ok((file, FlagIndex::new(profile, &Sequences::default())));
         };
-        let added = [Added {
-            file,
-            flags: Vec::new(),
-            source: None,
-        }];
-        let (uidvalidity, uids) = self.insert_added(&name, &added, &index)?;
-        Ok((uidvalidity, uids.first().copied().unwrap_or(0)))
+        let outcome = Sequences::update(&path, profile.locking, LOCK_WAIT, |seqs| {
+            let file = message::add(dir, profile, bytes, mtime)?;
+            *made = Some(file);
+            flag_new(seqs, profile, file.number, flags);
+            Ok::<_, MhError>((file, FlagIndex::new(profile, seqs)))
+        })??;
+        Ok(outcome)
     }
 
     /// [`Store::copy`].
@@ -84,11 +112,17 @@ impl Store {
         let index = match self.flag_copies(&dst_dir, &added) {
             Ok(index) => index,
             Err(e) => {
-                discard(&dst_dir, &added);
+                discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
                 return Err(e);
             }
         };
-        let (uidvalidity, new_uids) = self.insert_added(&dst, &added, &index)?;
+        let (uidvalidity, new_uids) = match self.insert_added(&dst, &added, &index) {
+            Ok(done) => done,
+            Err(e) => {
+                discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
+                return Err(e);
+            }
+        };
         let pairs = added.iter().filter_map(|a| a.source.map(|(_, uid)| uid));
         Ok((uidvalidity, pairs.zip(new_uids).collect()))
     }
@@ -115,7 +149,7 @@ impl Store {
                 }),
                 Ok(None) => {}
                 Err(e) => {
-                    discard(&dst_dir, &added);
+                    discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
                     return Err(e.into());
                 }
             }
@@ -216,14 +250,38 @@ fn copy_one(
     message::copy(&path, dst_dir, profile).map(Some)
 }
 
-/// Removes copies made by a COPY that failed (plain unlink: they were
-/// never announced, so rmmproc has no business with them).
-fn discard(dir: &Path, added: &[Added]) {
-    for a in added {
-        let path = dir.join(a.file.number.to_string());
-        if let Err(e) = std::fs::remove_file(&path) {
-            log::warn!("{}: cannot remove partial copy: {e}", path.display());
+/// Removes files added by an APPEND or COPY that then failed (the client
+/// is told NO and may retry), and their numbers from the sequences, under
+/// the lock so that no new message takes a number in between. Plain
+/// unlink: they were never announced, so rmmproc has no business with them.
+fn discard<'a>(profile: &Profile, dir: &Path, files: impl IntoIterator<Item = &'a MsgFile>) {
+    let numbers: Vec<MsgNum> = files.into_iter().map(|f| f.number).collect();
+    let unlink = |seqs: Option<&mut Sequences>| {
+        for n in &numbers {
+            let path = dir.join(n.to_string());
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    log::warn!("{}: cannot remove partial message: {e}", path.display());
+                }
+                _ => {}
+            }
         }
+        if let Some(seqs) = seqs {
+            numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
+        }
+    };
+    if numbers.is_empty() {
+        return;
+    }
+    let Some(path) = profile.sequences_path(dir) else {
+        return unlink(None);
+    };
+    if let Err(e) = Sequences::update(&path, profile.locking, LOCK_WAIT, |s| unlink(Some(s))) {
+        log::warn!(
+            "{}: {e}; removing partial messages unlocked",
+            path.display()
+        );
+        unlink(None);
     }
 }
 
