@@ -1,6 +1,7 @@
 //! Golden ENVELOPE, BODY and BODYSTRUCTURE for the fixtures in
 //! tests/fixtures/mime, broken mail included. `NAME.envelope` and
-//! `NAME.bodystructure` hold the expected IMAP text; run with
+//! `NAME.bodystructure` hold the expected IMAP text, `NAME.sections` the
+//! bytes of a list of BODY[section]s; run with
 //! `UPDATE_GOLDEN=1` to rewrite them after checking a change by hand (and
 //! against Dovecot with tests/fixtures/mime/dovecot_compare.py).
 //!
@@ -8,12 +9,17 @@
 //! `addresses` (trailing blanks trimmed, `"` escaped in a quoted string
 //! rather than sent as a literal, empty list members skipped),
 //! `encoded_rfc822` and `nested` (the line end before a boundary is not
-//! counted in a message/rfc822 part), `invalid_ctype` (RFC 2045 default
-//! type) and `simple` (`TEXT/PLAIN` kept as written).
+//! counted in a message/rfc822 part, so BODY[2] and BODY[2.TEXT] are two
+//! bytes shorter too), `invalid_ctype` (RFC 2045 default type), `simple`
+//! (`TEXT/PLAIN` kept as written), `encoded_rfc822` BODY[1.HEADER] (a
+//! base64 message is not parsed, so it has no header; Dovecot answers
+//! the encoded text) and `empty_boundary` BODY[1.MIME] (an empty boundary
+//! has no parts; Dovecot's BODYSTRUCTURE says so but its sections find one).
 
 use std::path::PathBuf;
 
 use asimap::mime::{self, Meta};
+use asimap::proto::{Section, SectionText};
 
 const FIXTURES: &[&str] = &[
     "simple",
@@ -73,6 +79,78 @@ fn golden_fixtures() {
         check(name, "body", &meta.body);
         check(name, "bodystructure", &meta.bodystructure);
         assert_eq!(Meta::from_blob(&meta.to_blob()), Some(meta), "{name} blob");
+    }
+}
+
+/// The sections pinned per fixture in `NAME.sections`, as IMAP names them.
+const SECTIONS: &[&str] = &[
+    "HEADER",
+    "TEXT",
+    "HEADER.FIELDS (SUBJECT FROM)",
+    "HEADER.FIELDS.NOT (SUBJECT)",
+    "1",
+    "1.MIME",
+    "1.HEADER",
+    "1.TEXT",
+    "1.1",
+    "2",
+    "2.MIME",
+    "2.HEADER",
+    "2.TEXT",
+    "2.1",
+    "2.1.MIME",
+    "2.2",
+    "2.1.1",
+    "3",
+];
+
+/// Parses one of [`SECTIONS`].
+fn section(spec: &str) -> Section {
+    let mut part = Vec::new();
+    let mut rest = spec;
+    while let Some((n, tail)) = rest
+        .split_once('.')
+        .or(Some((rest, "")))
+        .and_then(|(h, t)| Some((h.parse::<u32>().ok()?, t)))
+    {
+        part.push(n);
+        rest = tail;
+    }
+    let fields = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let text = match rest {
+        "" => None,
+        "HEADER" => Some(SectionText::Header),
+        "TEXT" => Some(SectionText::Text),
+        "MIME" => Some(SectionText::Mime),
+        r => match r.strip_prefix("HEADER.FIELDS.NOT (") {
+            Some(list) => Some(SectionText::HeaderFieldsNot(fields(&list.replace(')', "")))),
+            None => {
+                let list = r.strip_prefix("HEADER.FIELDS (").unwrap();
+                Some(SectionText::HeaderFields(fields(&list.replace(')', ""))))
+            }
+        },
+    };
+    Section { part, text }
+}
+
+/// Every pinned section of `raw` as `BODY[spec] LEN` lines, each followed
+/// by the bytes and a newline (missing parts are empty, as FETCH sends).
+fn sections(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for spec in SECTIONS {
+        let data = mime::section(raw, &section(spec)).unwrap_or_default();
+        out.extend_from_slice(format!("BODY[{spec}] {}\n", data.len()).as_bytes());
+        out.extend_from_slice(&data);
+        out.push(b'\n');
+    }
+    out
+}
+
+#[test]
+fn golden_sections() {
+    for name in FIXTURES {
+        let raw = std::fs::read(dir().join(format!("{name}.eml"))).unwrap();
+        check(name, "sections", &sections(&raw));
     }
 }
 

@@ -65,6 +65,19 @@ fn header_fields_and_not() {
     assert_eq!(not.unwrap(), "X-Y: 1\r\nTo: t@x\r\n\r\n");
     let none = get(raw, &[], Some(SectionText::HeaderFields(names(&["cc"]))));
     assert_eq!(none.unwrap(), "\r\n");
+    // no blank line: FIELDS still ends with one, FIELDS.NOT is the header
+    // minus the fields (colon-less lines included), as in Dovecot
+    let raw = b"No colon here\nSubject: s\nDate: d";
+    let fields = get(raw, &[], Some(SectionText::HeaderFields(names(&["date"]))));
+    assert_eq!(fields.unwrap(), "Date: d\r\n\r\n");
+    let not = get(
+        raw,
+        &[],
+        Some(SectionText::HeaderFieldsNot(names(&["subject"]))),
+    );
+    assert_eq!(not.unwrap(), "No colon here\r\nDate: d");
+    let empty = get(b"", &[], Some(SectionText::HeaderFieldsNot(names(&["x"]))));
+    assert_eq!(empty.unwrap(), "");
 }
 
 #[test]
@@ -87,6 +100,15 @@ fn multipart_parts_and_mime_headers() {
     assert!(mime.ends_with("%C3%A9t%C3%A9.txt\r\n\r\n"));
     assert_eq!(get(&raw, &[3], None).unwrap(), "AAAA");
     assert_eq!(get(&raw, &[4], None), None);
+    // like Dovecot: `1` below a single part is that part, once
+    assert_eq!(get(&raw, &[2, 1], None).unwrap(), "JVBERi0xLjQKJcfs");
+    assert!(
+        get(&raw, &[2, 1], Some(SectionText::Mime))
+            .unwrap()
+            .ends_with(".pdf\r\n\r\n")
+    );
+    assert_eq!(get(&raw, &[2, 1, 1], None), None);
+    assert_eq!(get(&raw, &[2, 2], None), None);
     // HEADER and TEXT only apply to message/rfc822 parts
     assert_eq!(get(&raw, &[1], Some(SectionText::Header)), None);
 }
@@ -168,6 +190,7 @@ fn encoded_and_unterminated_parts() {
     // a base64 message/rfc822 is not parsed: its body is the encoded text
     assert_eq!(get(&raw, &[1], None).unwrap(), "U3ViamVjdDogaGkKCmJvZHkK");
     assert_eq!(get(&raw, &[1], Some(SectionText::Header)), None);
+    assert_eq!(get(&raw, &[1, 1], None), None);
     assert_eq!(get(&raw, &[2], None).unwrap(), "");
     let raw = fixture("unterminated");
     assert_eq!(get(&raw, &[1], None).unwrap(), "first");

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::header;
-use super::tree::{Kind, Part};
+use super::tree::{Kind, Part, is};
 use crate::proto::{Section, SectionText};
 
 /// The bytes of `section` of the message whose tree is `root`, in stored
@@ -45,7 +45,10 @@ fn of_message(
 }
 
 /// The fields whose name is (or, with `keep` false, is not) among `names`,
-/// continuation lines included, then the blank line.
+/// continuation lines included. As in Dovecot, HEADER.FIELDS always ends
+/// with a blank line, while HEADER.FIELDS.NOT is the header minus those
+/// fields, so it keeps lines without a colon and has a blank line only when
+/// the header has one.
 fn filter(block: &[u8], names: &[String], keep: bool) -> Vec<u8> {
     let names: HashSet<Vec<u8>> = names
         .iter()
@@ -53,26 +56,44 @@ fn filter(block: &[u8], names: &[String], keep: bool) -> Vec<u8> {
         .collect();
     let mut out = Vec::new();
     for f in header::fields(block) {
-        let listed = names.contains(&f.name.to_ascii_lowercase());
-        // a line without a colon has no name to match
-        if f.name.is_empty() || listed != keep {
+        let listed = !f.name.is_empty() && names.contains(&f.name.to_ascii_lowercase());
+        if listed != keep {
             continue;
         }
         out.extend_from_slice(&block[f.span.clone()]);
-        if !out.ends_with(b"\n") {
+        if keep && !out.ends_with(b"\n") {
             out.push(b'\n');
         }
     }
-    out.push(b'\n');
+    if keep || has_blank_line(block) {
+        out.push(b'\n');
+    }
     out
 }
 
-/// Follows part numbers from the message root.
+/// True when a header block ends with its blank line.
+fn has_blank_line(block: &[u8]) -> bool {
+    let body = block.strip_suffix(b"\n").unwrap_or(block);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    block.ends_with(b"\n") && (body.is_empty() || body.ends_with(b"\n"))
+}
+
+/// Follows part numbers from the message root. Leniently, as Dovecot
+/// does, a `1` after a single part below the top names that part itself,
+/// once (`2.1` is part 2 when part 2 is not multipart; `2.1.1` is nothing).
 fn resolve<'a>(root: &'a Part, path: &[u32]) -> Option<&'a Part> {
     let (first, rest) = path.split_first()?;
     let mut cur = message_child(root, *first)?;
+    // the body of a single-part message has no sub-parts at all
+    let mut lenient = !std::ptr::eq(cur, root);
     for &n in rest {
+        let single = matches!(cur.kind, Kind::Leaf) && !is(&cur.ctype, "message", None);
+        if single && n == 1 && lenient {
+            lenient = false;
+            continue;
+        }
         cur = child(cur, n)?;
+        lenient = true;
     }
     Some(cur)
 }

@@ -6,6 +6,9 @@ use super::tree::{self, Kind, Part};
 use super::{header, rfc2047, transfer};
 
 /// Appends `raw` with every LF not preceded by CR turned into CRLF.
+///
+/// Other bytes pass unchanged, NUL included (pitfall 20: the file's bytes);
+/// Dovecot sends a NUL as 0x80 since RFC 3501 literals may not hold one.
 pub(crate) fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
     out.reserve(raw.len() + raw.len() / 32);
     let mut last = 0;
@@ -124,6 +127,9 @@ mod tests {
         let mut out = Vec::new();
         to_crlf(b"a\nb\r\nc\n\n", &mut out);
         assert_eq!(out, b"a\r\nb\r\nc\r\n\r\n");
+        let mut nul = b"kept\0".to_vec();
+        to_crlf(b"\0x\r\n", &mut nul);
+        assert_eq!(nul, b"kept\0\0x\r\n");
         assert_eq!(crlf_len(b"a\nb\r\nc\n\n"), out.len() as u64);
         assert_eq!(crlf_len(b"\n"), 2);
         assert_eq!(crlf_len(b""), 0);
