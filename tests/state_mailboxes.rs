@@ -192,3 +192,22 @@ fn subscriptions_are_kept_by_imap_name() {
     // Another session sees them.
     assert_eq!(t.store().subscriptions().unwrap(), ["lists"]);
 }
+
+#[test]
+fn rename_inbox_into_its_own_subfolder() {
+    let t = Tree::new();
+    t.inc("inbox", &["a", "b"]);
+    let mut s = t.store();
+    s.rename("INBOX", "INBOX/old").unwrap();
+    assert_eq!(s.sync("INBOX").unwrap().exists, 0);
+    let moved = uid_subjects(&mut s, "INBOX/old");
+    assert_eq!(
+        moved.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(info(&s.list().unwrap(), "INBOX").has_children);
+    assert!(matches!(
+        s.rename("INBOX", "INBOX/old"),
+        Err(StateError::MailboxExists)
+    ));
+}

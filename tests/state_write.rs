@@ -287,3 +287,20 @@ fn rmmproc_that_runs_nmh_on_the_folder_does_not_deadlock() {
     assert_eq!(subjects, ["a"]);
     assert_eq!(uid_subjects(&mut s, "INBOX").len(), 1);
 }
+
+#[test]
+fn rows_and_cache_without_an_explicit_sync() {
+    let t = Tree::new();
+    t.inc("inbox", &["a", "b"]);
+    let mut s = t.store();
+    let rows = s.messages("INBOX").unwrap();
+    assert_eq!(rows.len(), 2, "messages() syncs a folder it never saw");
+    let (a, b) = (rows[0].uid, rows[1].uid);
+    s.set_cached("INBOX", &[(b, b"B".to_vec()), (424242, b"x".to_vec())])
+        .unwrap();
+    let got = s.cached("INBOX", &[b, 999, a, b]).unwrap();
+    assert_eq!(
+        got,
+        vec![Some(b"B".to_vec()), None, None, Some(b"B".to_vec())]
+    );
+}
