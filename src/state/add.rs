@@ -316,9 +316,8 @@ fn existing_uid(conn: &Connection, folder: i64, f: &MsgFile) -> Res<Option<u32>>
 /// Copies the cache blob of `source` to the new row.
 fn inherit_cache(conn: &Connection, folder: i64, uid: u32, source: (i64, u32)) -> Res<()> {
     let mut stmt = conn.prepare_cached(
-        "UPDATE messages SET cache =
-             (SELECT cache FROM messages WHERE folder = ?3 AND uid = ?4)
-         WHERE folder = ?1 AND uid = ?2",
+        "INSERT INTO cache (folder, uid, blob)
+             SELECT ?1, ?2, blob FROM cache WHERE folder = ?3 AND uid = ?4",
     )?;
     stmt.execute(params![folder, uid, source.0, source.1])?;
     Ok(())

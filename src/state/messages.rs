@@ -19,6 +19,10 @@ use super::{MessageRow, StateError, Store};
 /// bound parameters).
 const BATCH: usize = 500;
 
+/// Stores a blob for a message that still has a row.
+const STORE_BLOB: &str = "INSERT OR REPLACE INTO cache (folder, uid, blob)
+    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM messages WHERE folder = ?1 AND uid = ?2)";
+
 /// How often EXPUNGE resyncs when the folder changes under it.
 const ATTEMPTS: usize = 3;
 
@@ -106,8 +110,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
-            let mut stmt =
-                tx.prepare_cached("UPDATE messages SET cache = ?3 WHERE folder = ?1 AND uid = ?2")?;
+            let mut stmt = tx.prepare_cached(STORE_BLOB)?;
             for (uid, blob) in blobs {
                 stmt.execute(params![folder.id, uid, blob])?;
             }
@@ -259,8 +262,7 @@ fn fetch_blobs(
     found: &mut HashMap<u32, Vec<u8>>,
 ) -> Res<()> {
     let sql = format!(
-        "SELECT uid, cache FROM messages
-         WHERE folder = ?1 AND cache IS NOT NULL AND uid IN ({})",
+        "SELECT uid, blob FROM cache WHERE folder = ?1 AND uid IN ({})",
         placeholders(uids.len())
     );
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -19,7 +19,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Schema migrations; entry `i` takes the file from version `i` to `i + 1`.
 /// Released entries are never edited, only appended to.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: folders, messages, expunged UIDs, subscriptions.
 ///
@@ -89,6 +89,22 @@ ALTER TABLE folders ADD COLUMN exists_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE folders ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE folders ADD COLUMN recent_count INTEGER NOT NULL DEFAULT 0;
 UPDATE folders SET dir_stamp = NULL;
+";
+
+/// Version 3: the metadata cache in a table of its own. Inline blobs of
+/// a kilobyte or two shared the pages of the message rows, so listing the
+/// rows of a folder read every blob too.
+const V3: &str = "
+CREATE TABLE cache (
+    folder INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (folder, uid),
+    FOREIGN KEY (folder, uid) REFERENCES messages (folder, uid) ON DELETE CASCADE
+);
+INSERT INTO cache (folder, uid, blob)
+    SELECT folder, uid, cache FROM messages WHERE cache IS NOT NULL;
+ALTER TABLE messages DROP COLUMN cache;
 ";
 
 /// `.asimap.sqlite` in the mail root, creating the root if it is missing.
@@ -170,6 +186,41 @@ mod tests {
             .query_row("SELECT count(*) FROM meta", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "migration ran twice");
+    }
+
+    #[test]
+    fn migrates_a_version_one_file_keeping_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO folders (id, name, uidvalidity, dir_stamp) VALUES (1, 'f', 7, 'x');
+             INSERT INTO messages (folder, uid, number, dev, ino, size, mtime_ns, flags,
+                                   modseq, internaldate, cache)
+                 VALUES (1, 3, 1, 1, 1, 1, 1, '', 1, 1, x'0102');",
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let blob: Vec<u8> = conn
+            .query_row(
+                "SELECT blob FROM cache WHERE folder = 1 AND uid = 3",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(blob, [1, 2]);
+        let stamp: Option<String> = conn
+            .query_row("SELECT dir_stamp FROM folders", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stamp, None, "v2 makes the next sync recount");
+        conn.execute("DELETE FROM messages", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM cache", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "cache rows go with their message");
     }
 
     #[test]

@@ -424,8 +424,7 @@ impl Diff<'_> {
         let mut stmt = self.tx.prepare_cached(
             "UPDATE messages SET number = ?3, size = ?4, mtime_ns = ?5, internaldate = ?6,
                  flags = ?7,
-                 modseq = CASE WHEN ?8 THEN ?9 ELSE modseq END,
-                 cache = CASE WHEN ?10 THEN NULL ELSE cache END
+                 modseq = CASE WHEN ?8 THEN ?9 ELSE modseq END
              WHERE folder = ?1 AND uid = ?2",
         )?;
         stmt.execute(params![
@@ -438,8 +437,13 @@ impl Diff<'_> {
             flags,
             bump,
             self.modseq as i64,
-            rewritten,
         ])?;
+        if rewritten {
+            let mut forget = self
+                .tx
+                .prepare_cached("DELETE FROM cache WHERE folder = ?1 AND uid = ?2")?;
+            forget.execute(params![self.row.id, s.uid])?;
+        }
         Ok(())
     }
 
