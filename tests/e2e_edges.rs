@@ -124,7 +124,11 @@ fn copy_into_the_same_folder_adds_a_message_with_a_new_uid() {
     let new_uid: u32 = code.split(' ').nth(3).unwrap().parse().unwrap();
     let mut exists = r.numbered("EXISTS");
     exists.extend(c.ok("NOOP").numbered("EXISTS"));
-    assert_eq!(exists, vec![3], "EXISTS after COPY, or at the latest on NOOP");
+    assert_eq!(
+        exists,
+        vec![3],
+        "EXISTS after COPY, or at the latest on NOOP"
+    );
     let r = c.ok("FETCH 3 UID");
     assert_eq!(r.fetch(3).uid(), new_uid);
     c.logout();
