@@ -33,10 +33,23 @@ impl MhTree {
     /// The engine command with this tree's environment (`HOME`, `MH`) and
     /// stderr logging into a file in the temporary home. Returns the log path.
     pub fn engine_command(&self, args: &[&str]) -> (Command, PathBuf) {
+        self.wrapped_engine_command(&[], args)
+    }
+
+    /// [`MhTree::engine_command`] run through a wrapper program such as
+    /// `prlimit --nofile=64`: `wrapper` comes first, then the engine.
+    pub fn wrapped_engine_command(&self, wrapper: &[&str], args: &[&str]) -> (Command, PathBuf) {
         let id = RUN_ID.fetch_add(1, Ordering::Relaxed);
         let log = self.home().join(format!("engine-{id}.log"));
         let stderr = fs::File::create(&log).expect("create engine log");
-        let mut cmd = Command::new(ENGINE);
+        let mut cmd = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(ENGINE);
+                c
+            }
+            None => Command::new(ENGINE),
+        };
         cmd.arg("--log-stderr")
             .args(args)
             .env_clear()
@@ -61,10 +74,22 @@ impl MhTree {
     /// [`MhTree::run_script`] with extra engine arguments.
     #[track_caller]
     pub fn run_script_args(&self, args: &[&str], script: impl AsRef<[u8]>) -> Transcript {
+        self.run_script_wrapped(&[], args, script)
+    }
+
+    /// [`MhTree::run_script_args`] through a wrapper program (see
+    /// [`MhTree::wrapped_engine_command`]).
+    #[track_caller]
+    pub fn run_script_wrapped(
+        &self,
+        wrapper: &[&str],
+        args: &[&str],
+        script: impl AsRef<[u8]>,
+    ) -> Transcript {
         let id = RUN_ID.fetch_add(1, Ordering::Relaxed);
         let path = self.home().join(format!("session-{id}.imap"));
         fs::write(&path, script).expect("write session script");
-        let (mut cmd, log) = self.engine_command(args);
+        let (mut cmd, log) = self.wrapped_engine_command(wrapper, args);
         cmd.stdin(fs::File::open(&path).expect("open session script"));
         let mut child = cmd.spawn().expect("start asimap-stdio");
         let mut stdout = child.stdout.take().expect("piped stdout");
