@@ -255,6 +255,52 @@ fn copy_makes_a_new_file_with_the_same_bytes_and_mtime() {
 }
 
 #[test]
+fn copy_batch_adds_consecutive_numbers_keeping_bytes_and_mtimes() {
+    let lab = Lab::new();
+    let src = lab.folder_with("bsrc", 3);
+    let dst = lab.folder_with("bdst", 2);
+    // A gap below the highest number is not reused, as nmh would not.
+    std::fs::remove_file(dst.join("1")).unwrap();
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_200_000_000);
+    let opened: Vec<std::fs::File> = (1..=3)
+        .map(|n| {
+            let f = std::fs::File::options()
+                .read(true)
+                .write(true)
+                .open(src.join(n.to_string()));
+            let f = f.unwrap();
+            f.set_modified(old).unwrap();
+            f
+        })
+        .collect();
+
+    let copied = message::copy_batch(opened, &dst, &lab.profile()).unwrap();
+
+    let numbers: Vec<MsgNum> = copied.iter().map(|c| c.number).collect();
+    assert_eq!(numbers, vec![3, 4, 5]);
+    for (k, n) in numbers.iter().enumerate() {
+        let source = src.join((k + 1).to_string());
+        let copy = dst.join(n.to_string());
+        assert_eq!(
+            std::fs::read(&source).unwrap(),
+            std::fs::read(&copy).unwrap()
+        );
+        assert_eq!(std::fs::metadata(&copy).unwrap().modified().unwrap(), old);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dst)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let scan = lab.nmh("scan", &["+bdst", "-format", "%(msg)"]);
+    assert_eq!(
+        scan.split_whitespace().collect::<Vec<_>>(),
+        ["2", "3", "4", "5"]
+    );
+}
+
+#[test]
 fn remove_unlinks_and_tolerates_missing_files() {
     let lab = Lab::new();
     let dir = lab.folder_with("rm", 4);

@@ -2,7 +2,7 @@
 //! link), removing (unlink or rmmproc), opening with an identity check.
 
 use std::fs::{File, Metadata, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{DirEntryExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -195,12 +195,7 @@ pub fn add(
 ) -> Result<MsgFile, MhError> {
     let temp = temp_path(dir);
     let result = write_and_link(dir, &temp, profile.msg_protect, bytes, mtime);
-    match std::fs::remove_file(&temp) {
-        Err(e) if e.kind() != ErrorKind::NotFound => {
-            log::warn!("{}: cannot remove temporary: {e}", temp.display());
-        }
-        _ => {}
-    }
+    remove_temp(&temp);
     let msg = result?;
     sync_dir(dir)?;
     Ok(msg)
@@ -235,19 +230,8 @@ fn write_and_link(
 /// Links `temp` to the number after the highest one in `dir`, stepping
 /// upwards while the name is taken.
 fn link_next_free(dir: &Path, temp: &Path) -> Result<MsgNum, MhError> {
-    let mut n = numbers(dir)?.into_iter().max().unwrap_or(0);
-    loop {
-        n = n
-            .checked_add(1)
-            .filter(|n| *n <= MAX_MSG)
-            .ok_or_else(|| MhError::io(dir, std::io::Error::other("no message number left")))?;
-        let target = dir.join(n.to_string());
-        match std::fs::hard_link(temp, &target) {
-            Ok(()) => return Ok(n),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(MhError::io(&target, e)),
-        }
-    }
+    let highest = numbers(dir)?.into_iter().max().unwrap_or(0);
+    link_from(dir, temp, highest)
 }
 
 /// A fresh temporary name in `dir`: `.asimap-tmp.<pid>.<unique>`.
@@ -278,6 +262,135 @@ pub fn copy(src: &Path, dir: &Path, profile: &Profile) -> Result<MsgFile, MhErro
     let meta = std::fs::metadata(src).map_err(|e| MhError::io(src, e))?;
     let mtime = meta.modified().map_err(|e| MhError::io(src, e))?;
     add(dir, profile, &bytes, mtime)
+}
+
+/// Copies already opened (and identity-checked) messages into `dir` in one
+/// batch, keeping their bytes and mtimes. Every copy is written to a
+/// temporary dot-file, all of them are made durable with one `syncfs`
+/// instead of one fsync each, then they are linked to consecutive free
+/// numbers (stepping over names taken meanwhile) and the directory is
+/// fsynced once. On failure no copy is left behind.
+pub fn copy_batch(
+    sources: Vec<File>,
+    dir: &Path,
+    profile: &Profile,
+) -> Result<Vec<MsgFile>, MhError> {
+    let mut temps = Vec::with_capacity(sources.len());
+    let mut result = Ok(Vec::new());
+    for src in sources {
+        match write_temp_copy(src, dir, profile.msg_protect) {
+            Ok(temp) => temps.push(temp),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    if result.is_ok() {
+        result = sync_filesystem(dir).and_then(|()| link_all(dir, &temps));
+    }
+    for (temp, _) in &temps {
+        remove_temp(temp);
+    }
+    let files = result?;
+    if let Err(e) = sync_dir(dir) {
+        unlink_numbers(dir, files.iter().map(|f| f.number));
+        return Err(e);
+    }
+    Ok(files)
+}
+
+/// Writes one copy to a temporary file (not yet fsynced).
+fn write_temp_copy(mut src: File, dir: &Path, mode: u32) -> Result<(PathBuf, Identity), MhError> {
+    let mut bytes = Vec::new();
+    src.read_to_end(&mut bytes)
+        .map_err(|e| MhError::io(dir, e))?;
+    let mtime = src
+        .metadata()
+        .and_then(|m| m.modified())
+        .map_err(|e| MhError::io(dir, e))?;
+    let temp = temp_path(dir);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&temp)
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => MhError::NoFolder(dir.display().to_string()),
+            _ => MhError::io(dir, e),
+        })?;
+    let written = file
+        .write_all(&bytes)
+        .and_then(|()| file.set_modified(mtime));
+    if let Err(e) = written {
+        remove_temp(&temp);
+        return Err(MhError::io(&temp, e));
+    }
+    let identity = identity_of(&file)?;
+    Ok((temp, identity))
+}
+
+/// Flushes the filesystem holding `dir` (one call for a whole batch).
+fn sync_filesystem(dir: &Path) -> Result<(), MhError> {
+    let d = File::open(dir).map_err(|e| MhError::io(dir, e))?;
+    nix::unistd::syncfs(&d).map_err(|e| MhError::io(dir, std::io::Error::from(e)))
+}
+
+/// Links every temporary to the next free numbers, reading the directory
+/// once. On failure the links made so far are removed.
+fn link_all(dir: &Path, temps: &[(PathBuf, Identity)]) -> Result<Vec<MsgFile>, MhError> {
+    let mut n = numbers(dir)?.into_iter().max().unwrap_or(0);
+    let mut files = Vec::with_capacity(temps.len());
+    for (temp, identity) in temps {
+        match link_from(dir, temp, n) {
+            Ok(number) => {
+                n = number;
+                files.push(MsgFile {
+                    number,
+                    identity: *identity,
+                });
+            }
+            Err(e) => {
+                unlink_numbers(dir, files.iter().map(|f| f.number));
+                return Err(e);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Links `temp` to the first free number above `after`.
+fn link_from(dir: &Path, temp: &Path, after: MsgNum) -> Result<MsgNum, MhError> {
+    let mut n = after;
+    loop {
+        n = n
+            .checked_add(1)
+            .filter(|n| *n <= MAX_MSG)
+            .ok_or_else(|| MhError::io(dir, std::io::Error::other("no message number left")))?;
+        let target = dir.join(n.to_string());
+        match std::fs::hard_link(temp, &target) {
+            Ok(()) => return Ok(n),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(MhError::io(&target, e)),
+        }
+    }
+}
+
+/// Removes a temporary file, logging a failure.
+fn remove_temp(temp: &Path) {
+    match std::fs::remove_file(temp) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            log::warn!("{}: cannot remove temporary: {e}", temp.display());
+        }
+        _ => {}
+    }
+}
+
+/// Unlinks numbered files this batch created.
+fn unlink_numbers(dir: &Path, numbers: impl Iterator<Item = MsgNum>) {
+    for n in numbers {
+        let _ = std::fs::remove_file(dir.join(n.to_string()));
+    }
 }
 
 /// Removes messages as rmm would: runs the profile's `rmmproc` with the
