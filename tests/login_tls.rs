@@ -287,3 +287,51 @@ fn openssl_s_client_starttls() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn a_renewed_certificate_is_served_without_a_restart() {
+    let fx = Fixture::new();
+    let (_server, port) = listen(&fx.args("implicit", None));
+    let mut imap = Imap::tls(
+        connect_from(Ipv4Addr::LOCALHOST, port),
+        tls_client_config(&fx.ca, &[]),
+    );
+    assert!(imap.line().starts_with("* OK "));
+    let renewed = Fixture::new();
+    std::fs::copy(&renewed.cert, &fx.cert).expect("replace cert");
+    std::fs::copy(&renewed.key, &fx.key).expect("replace key");
+    let config = tls_client_config(&renewed.ca, &[]);
+    let mut imap = Imap::tls(connect_from(Ipv4Addr::LOCALHOST, port), config);
+    assert!(imap.line().starts_with("* OK "));
+}
+
+#[test]
+fn a_vanishing_client_ends_the_relay_and_the_engine() {
+    ensure_user();
+    let fx = Fixture::new();
+    let (server, port) = listen(&fx.args("implicit", None));
+    let config = tls_client_config(&fx.ca, &[]);
+    let mut imap = Imap::tls(connect_from(Ipv4Addr::LOCALHOST, port), config);
+    imap.line();
+    imap.cmd("a", &format!("LOGIN {USER} {PASSWORD}"));
+    assert_runs_as_user(&mut imap, "a");
+    drop(imap);
+    // Logged by the relay only after it has reaped the engine.
+    server.log.wait_for("session end: Client closed first");
+}
+
+#[test]
+fn login_with_synchronizing_literals() {
+    ensure_user();
+    let fx = Fixture::new();
+    let (_server, port) = listen(&fx.args("implicit", None));
+    let config = tls_client_config(&fx.ca, &[]);
+    let mut imap = Imap::tls(connect_from(Ipv4Addr::LOCALHOST, port), config);
+    imap.line();
+    imap.send(&format!("a LOGIN {{{}}}\r\n", USER.len()));
+    assert!(imap.line().starts_with("+ "));
+    imap.send(&format!("{USER} {{{}}}\r\n", PASSWORD.len()));
+    assert!(imap.line().starts_with("+ "));
+    imap.send(&format!("{PASSWORD}\r\n"));
+    assert_eq!(imap.line(), "a OK [CAPABILITY IMAP4rev1] LOGIN completed");
+}

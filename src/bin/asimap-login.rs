@@ -189,14 +189,21 @@ fn serve(args: ServeArgs) -> i32 {
         std::panic::set_hook(Box::new(|info| log::error!("panic: {info}")));
     }
     let listen = args.listen.clone();
-    let result = config(args).and_then(|cfg| match listen {
-        Some(addr) => login::listen(&cfg, &addr).map_err(anyhow::Error::from),
-        None => login::serve_inherited(&cfg).map_err(anyhow::Error::from),
-    });
+    let cfg = match config(args) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            log::error!("{e:#}");
+            return 1;
+        }
+    };
+    let result = match listen {
+        Some(addr) => login::listen(&cfg, &addr),
+        None => login::serve_inherited(&cfg),
+    };
     match result {
         Ok(()) => 0,
         Err(e) => {
-            log::error!("{e:#}");
+            e.log();
             1
         }
     }

@@ -191,6 +191,10 @@ impl<'a> PreAuth<'a> {
                 Ok(n) => self.framer.push(&buf[..n]),
                 Err(e) if timed_out(&e) => return Ok(Err(Stop::Timeout)),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A TLS client that just closes the socket (no close_notify).
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Ok(Err(Stop::Closed));
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -53,6 +53,17 @@ pub enum LoginError {
     },
 }
 
+impl LoginError {
+    /// Logs the error: at warn level when the client caused it (a failed
+    /// handshake, a dropped connection), else at error level.
+    pub fn log(&self) {
+        match self {
+            LoginError::PreAuth(e) => log::warn!("connection ended: {e}"),
+            other => log::error!("{other}"),
+        }
+    }
+}
+
 /// Serves the connection this process was started with (systemd, inetd).
 pub fn serve_inherited(cfg: &Config) -> Result<(), LoginError> {
     let fd = conn::inherited()?;
@@ -259,7 +270,7 @@ pub fn listen(cfg: &Config, addr: &str) -> Result<(), LoginError> {
             let code = match serve(cfg, OwnedFd::from(stream)) {
                 Ok(()) => 0,
                 Err(e) => {
-                    log::warn!("connection ended: {e}");
+                    e.log();
                     1
                 }
             };
