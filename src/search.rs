@@ -41,11 +41,20 @@ pub struct Bounds {
 /// names are case-insensitive). Cheap keys (flags, numbers) never touch the
 /// cache or the file; SENT* keys use the Date header's date as written (its
 /// own offset), and a message without a valid Date never matches them.
+/// Within AND and OR the cheaper keys go first, so `BODY x UNSEEN` reads
+/// no file for a seen message.
 pub fn matches(key: &SearchKey, msg: &mut dyn Candidate, bounds: Bounds) -> bool {
     match key {
-        SearchKey::And(keys) => keys.iter().all(|k| matches(k, msg, bounds)),
+        SearchKey::And(keys) => [Cost::Free, Cost::Cache, Cost::File].iter().all(|&level| {
+            keys.iter()
+                .filter(|k| cost(k) == level)
+                .all(|k| matches(k, msg, bounds))
+        }),
         SearchKey::Not(k) => !matches(k, msg, bounds),
-        SearchKey::Or(a, b) => matches(a, msg, bounds) || matches(b, msg, bounds),
+        SearchKey::Or(a, b) => {
+            let (first, second) = if cost(b) < cost(a) { (b, a) } else { (a, b) };
+            matches(first, msg, bounds) || matches(second, msg, bounds)
+        }
         SearchKey::All => true,
         SearchKey::SequenceSet(set) => set.contains(msg.seq(), bounds.largest_seq),
         SearchKey::Uid(set) => set.contains(msg.uid(), bounds.largest_uid),
@@ -61,7 +70,38 @@ pub fn matches(key: &SearchKey, msg: &mut dyn Candidate, bounds: Bounds) -> bool
     }
 }
 
-/// Flag keys; `None` for any other key.
+/// What evaluating a key needs, cheapest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cost {
+    /// Flags, numbers and the internal date, which the session holds.
+    Free,
+    /// The cached metadata.
+    Cache,
+    /// The message file.
+    File,
+}
+
+/// The cost of the dearest key inside `key`.
+fn cost(key: &SearchKey) -> Cost {
+    match key {
+        SearchKey::And(keys) => keys.iter().map(cost).max().unwrap_or(Cost::Free),
+        SearchKey::Not(k) => cost(k),
+        SearchKey::Or(a, b) => cost(a).max(cost(b)),
+        SearchKey::Larger(_)
+        | SearchKey::Smaller(_)
+        | SearchKey::SentBefore(_)
+        | SearchKey::SentOn(_)
+        | SearchKey::SentSince(_)
+        | SearchKey::From(_)
+        | SearchKey::To(_)
+        | SearchKey::Cc(_)
+        | SearchKey::Bcc(_)
+        | SearchKey::Subject(_) => Cost::Cache,
+        SearchKey::Header(..) | SearchKey::Body(_) | SearchKey::Text(_) => Cost::File,
+        _ => Cost::Free,
+    }
+}
+
 fn flag_key(key: &SearchKey, msg: &mut dyn Candidate) -> Option<bool> {
     let has = |msg: &dyn Candidate, f: &str| msg.flags().iter().any(|g| g.eq_ignore_ascii_case(f));
     Some(match key {

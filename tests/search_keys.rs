@@ -297,3 +297,33 @@ fn body_charsets_and_broken_parts() {
     assert!(!one("empty", SearchKey::Text(s("x"))));
     assert!(one("empty", SearchKey::Text(Vec::new())));
 }
+
+#[test]
+fn cheap_keys_go_first_in_and_and_or() {
+    let and = SearchKey::And(vec![
+        SearchKey::Body(s("xylophone")),
+        SearchKey::Subject(s("x")),
+        SearchKey::Seen,
+    ]);
+    let or = SearchKey::Or(
+        Box::new(SearchKey::Text(s("x"))),
+        Box::new(SearchKey::Unseen),
+    );
+    let mut all = mailbox();
+    for m in all.iter_mut() {
+        let seen = m.flags.iter().any(|f| f == "\\Seen");
+        assert!(!matches(&and, m, BOUNDS) || seen);
+        // an unseen message matches the OR without its file
+        let before = m.raw_calls;
+        assert!(matches(&or, m, BOUNDS) || seen);
+        if !seen {
+            assert_eq!(m.raw_calls, before, "message {}", m.seq);
+        }
+    }
+    // the AND never loaded anything for the unseen ones
+    for m in &all {
+        if !m.flags.iter().any(|f| f == "\\Seen") {
+            assert_eq!((m.meta_calls, m.raw_calls), (0, 0), "message {}", m.seq);
+        }
+    }
+}

@@ -2,7 +2,6 @@
 //! tree.
 
 use std::collections::HashSet;
-use std::ops::Range;
 
 use super::header;
 use super::tree::{Kind, Part, is};
@@ -12,35 +11,32 @@ use crate::proto::{Section, SectionText};
 /// (LF) form; `None` when the part or the text does not exist.
 pub(crate) fn extract(raw: &[u8], root: &Part, section: &Section) -> Option<Vec<u8>> {
     if section.part.is_empty() {
-        return of_message(raw, root, section.text.as_ref(), Some(0..raw.len()));
+        return match &section.text {
+            None => Some(raw.to_vec()),
+            Some(text) => of_message(raw, root, text),
+        };
     }
     let part = resolve(root, &section.part)?;
     match &section.text {
         None => Some(raw[part.body.clone()].to_vec()),
         Some(SectionText::Mime) => Some(raw[part.header.clone()].to_vec()),
         Some(text) => match &part.kind {
-            Kind::Message(inner) => of_message(raw, inner, Some(text), None),
+            Kind::Message(inner) => of_message(raw, inner, text),
             _ => None,
         },
     }
 }
 
-/// HEADER, HEADER.FIELDS, TEXT or the whole of a (nested) message.
-fn of_message(
-    raw: &[u8],
-    msg: &Part,
-    text: Option<&SectionText>,
-    whole: Option<Range<usize>>,
-) -> Option<Vec<u8>> {
+/// HEADER, HEADER.FIELDS(.NOT) or TEXT of a (nested) message.
+fn of_message(raw: &[u8], msg: &Part, text: &SectionText) -> Option<Vec<u8>> {
     let block = &raw[msg.header.clone()];
     match text {
-        None => whole.map(|w| raw[w].to_vec()),
-        Some(SectionText::Header) => Some(block.to_vec()),
-        Some(SectionText::Text) => Some(raw[msg.body.clone()].to_vec()),
-        Some(SectionText::HeaderFields(names)) => Some(filter(block, names, true)),
-        Some(SectionText::HeaderFieldsNot(names)) => Some(filter(block, names, false)),
+        SectionText::Header => Some(block.to_vec()),
+        SectionText::Text => Some(raw[msg.body.clone()].to_vec()),
+        SectionText::HeaderFields(names) => Some(filter(block, names, true)),
+        SectionText::HeaderFieldsNot(names) => Some(filter(block, names, false)),
         // MIME needs a part number (the grammar forbids it at the top)
-        Some(SectionText::Mime) => None,
+        SectionText::Mime => None,
     }
 }
 
