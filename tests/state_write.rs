@@ -304,3 +304,19 @@ fn rows_and_cache_without_an_explicit_sync() {
         vec![Some(b"B".to_vec()), None, None, Some(b"B".to_vec())]
     );
 }
+
+#[test]
+fn copy_of_nothing_changes_nothing() {
+    let t = Tree::new();
+    t.inc("inbox", &["a"]);
+    t.nmh("folder", &["-create", "-fast", "+dst"]);
+    let mut s = t.store();
+    let before = s.sync("dst").unwrap();
+    let (v, pairs) = s.copy("INBOX", &[777], "dst").unwrap();
+    assert_eq!((v, pairs.len()), (before.uidvalidity, 0));
+    assert_eq!(s.sync("dst").unwrap().highestmodseq, before.highestmodseq);
+    assert!(matches!(
+        s.copy("INBOX", &[1], "nowhere"),
+        Err(StateError::NoMailbox)
+    ));
+}

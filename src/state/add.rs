@@ -108,6 +108,9 @@ impl Store {
         let src_row = self.folder_row(&src)?;
         let rows = flags::rows_for(load_stored(&self.conn, src_row.id)?, uids);
         let added = self.copy_files(&src, src_row.id, &dst, &rows)?;
+        if added.is_empty() {
+            return Ok((self.folder_row(&dst)?.uidvalidity, Vec::new()));
+        }
         let dst_dir = dst.path(&self.profile.path);
         let index = match self.flag_copies(&dst_dir, &added) {
             Ok(index) => index,
