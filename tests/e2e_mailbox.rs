@@ -327,3 +327,31 @@ fn select_reports_exists_flags_uidvalidity_uidnext_and_permanentflags() {
     c.logout();
     assert!(fs::metadata(tree.folder_path("lists/rust")).is_ok());
 }
+
+#[test]
+fn a_folder_deleted_and_created_again_gets_a_new_uidvalidity() {
+    // Pitfall 28: no (UIDVALIDITY, UID) pair may point at another message.
+    let tree = tree();
+    let before = common::snapshot(&tree, "work");
+    let mut c = tree.client();
+    c.ok("DELETE work");
+    c.ok("CREATE work");
+    let msg = common::simple_message("other", "Other", "x\n").replace('\n', "\r\n");
+    c.append("work", "", msg.as_bytes()).ok();
+    c.logout();
+    let after = common::snapshot(&tree, "work");
+    assert_ne!(after.uidvalidity, before.uidvalidity);
+}
+
+#[test]
+fn status_of_the_selected_mailbox_agrees_with_select() {
+    let tree = tree();
+    let mut c = tree.client();
+    let sel = c.select("lists/rust");
+    let r = c.ok("STATUS lists/rust (MESSAGES UIDNEXT UIDVALIDITY)");
+    let text = r.untagged("STATUS")[0].text();
+    assert!(text.contains("MESSAGES 3"), "{text}");
+    let validity = sel.ok_code_number("UIDVALIDITY");
+    assert!(text.contains(&format!("UIDVALIDITY {validity}")), "{text}");
+    c.logout();
+}

@@ -272,3 +272,31 @@ fn state_file_defaults_to_the_mail_root_and_moves_with_state_option() {
         "state written to the mail root"
     );
 }
+
+#[test]
+fn a_trace_switched_on_by_the_control_file_records_and_replays_the_session() {
+    // Pitfall 39.
+    let tree = MhTree::new();
+    tree.fill("inbox", 2);
+    fs::write(tree.mail().join(".asimap-trace"), "").unwrap();
+    let script = "a1 SELECT INBOX\r\na2 FETCH 1:* (UID FLAGS)\r\na3 LOGOUT\r\n";
+    let first = tree.run_script_args(&["--session-id", "e2e1"], script);
+    let dir = tree.mail().join(".asimap-traces");
+    let sent = fs::read(dir.join("e2e1.in")).expect("client side of the trace");
+    let answered = fs::read(dir.join("e2e1.out")).expect("server side of the trace");
+    assert_eq!(sent, script.as_bytes());
+    assert!(
+        common::resp::find(&answered, b"a2 OK").is_some(),
+        "{answered:?}"
+    );
+    let replay = tree.run_script(sent);
+    assert_eq!(replay.tags(), first.tags());
+    assert_eq!(replay.reply("a2").fetches().len(), 2);
+
+    fs::remove_file(tree.mail().join(".asimap-trace")).unwrap();
+    tree.run_script_args(&["--session-id", "e2e2"], script);
+    assert!(
+        !dir.join("e2e2.in").exists(),
+        "traced with the control file removed"
+    );
+}
