@@ -47,6 +47,10 @@ pub enum AuthFailure {
     /// A user name no backend could hold (NUL, `:`, control characters).
     #[error("invalid user name")]
     InvalidName,
+    /// The right password for an account with uid 0: never served, and
+    /// answered like a wrong password so the client learns nothing.
+    #[error("uid 0 is never served")]
+    Root,
     /// The backend itself failed (unreadable file, PAM error).
     #[error("backend: {0}")]
     Backend(String),
@@ -70,12 +74,26 @@ pub fn authenticate(
         hash::verify_dummy(&password.0);
         return Err(AuthFailure::InvalidName);
     }
-    match backend {
+    let account = match backend {
         Backend::Shadow(path) => shadow_auth(path, user, password),
         Backend::File(path) => file_auth(path, user, password),
         #[cfg(feature = "pam")]
         Backend::Pam(service) => super::pam::authenticate(service, user, password),
+    }?;
+    if maps_to_root(user) {
+        return Err(AuthFailure::Root);
     }
+    Ok(account)
+}
+
+/// True when, running as root, `user` names an account with uid 0 (the
+/// account the session would switch to). Without root there is no switch.
+fn maps_to_root(user: &str) -> bool {
+    if !nix::unistd::geteuid().is_root() {
+        return false;
+    }
+    let found = nix::unistd::User::from_name(user).ok().flatten();
+    found.is_some_and(|u| u.uid.is_root())
 }
 
 fn shadow_auth(
@@ -176,6 +194,20 @@ mod tests {
         assert!(matches!(fail("empty", ""), AuthFailure::Refused(_)));
         assert!(matches!(fail("old", "right"), AuthFailure::Expired(_)));
         assert!(matches!(fail("a\0b", "right"), AuthFailure::InvalidName));
+    }
+
+    #[test]
+    fn root_is_refused_even_with_the_right_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("passwd");
+        let good = hash::yescrypt(b"right").expect("hash");
+        std::fs::write(&path, format!("root:{good}:\n")).expect("write");
+        let result = authenticate(&Backend::File(path), "root", &secret("right"));
+        if nix::unistd::geteuid().is_root() {
+            assert!(matches!(result, Err(AuthFailure::Root)), "{result:?}");
+        } else {
+            assert!(result.is_ok(), "without root, no switch to uid 0 happens");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -83,16 +84,27 @@ fn limits() -> Limits {
 /// Loads the certificate and key, wraps `sock` in TLS and completes the
 /// handshake (implicit TLS).
 pub fn start_tls(cfg: &Config, sock: File) -> Result<Transport, PreAuthError> {
-    handshake(load_tls(cfg)?, sock)
+    handshake(load_tls(cfg)?, sock, cfg.idle_timeout)
 }
 
 fn load_tls(cfg: &Config) -> Result<Arc<ServerConfig>, tls::TlsError> {
     tls::server_config(cfg.certs.as_ref().ok_or(tls::TlsError::NotConfigured)?)
 }
 
-fn handshake(config: Arc<ServerConfig>, sock: File) -> Result<Transport, PreAuthError> {
+/// Completes the server handshake on `sock` within `limit`, however
+/// slowly the client trickles its bytes.
+fn handshake(
+    config: Arc<ServerConfig>,
+    sock: File,
+    limit: Duration,
+) -> Result<Transport, PreAuthError> {
+    let end = Instant::now() + limit;
     let mut stream = StreamOwned::new(ServerConnection::new(config)?, sock);
     while stream.conn.is_handshaking() {
+        let Some(left) = end.checked_duration_since(Instant::now()) else {
+            return Err(io::Error::from(io::ErrorKind::TimedOut).into());
+        };
+        conn::set_read_timeout(stream.sock.as_fd(), Some(left))?;
         stream.conn.complete_io(&mut stream.sock)?;
     }
     Ok(Transport::Tls(Box::new(stream)))
@@ -295,7 +307,7 @@ impl<'a> PreAuth<'a> {
             log::warn!("discarding {n} bytes sent before the TLS handshake");
         }
         self.framer = Framer::new(limits());
-        self.transport = handshake(config, sock)?;
+        self.transport = handshake(config, sock, self.cfg.idle_timeout)?;
         Ok(())
     }
 
