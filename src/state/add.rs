@@ -142,15 +142,10 @@ impl Store {
     ) -> Res<Vec<Added>> {
         let src_dir = src.path(&self.profile.path);
         let dst_dir = dst.path(&self.profile.path);
-        let mut added = Vec::new();
-        for s in rows {
-            match copy_one(&src_dir, &dst_dir, &self.profile, s) {
-                Ok(Some(file)) => added.push(Added {
-                    file,
-                    flags: flags::split(&s.flags),
-                    source: Some((src_id, s.uid)),
-                }),
-                Ok(None) => {}
+        let mut added = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(COPY_BATCH) {
+            match copy_chunk(&src_dir, &dst_dir, &self.profile, src_id, chunk) {
+                Ok(more) => added.extend(more),
                 Err(e) => {
                     discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
                     return Err(e.into());
@@ -235,22 +230,39 @@ fn flag_new(seqs: &mut Sequences, profile: &Profile, n: MsgNum, flags: &[String]
 }
 
 /// Copies one message after checking it is still the row's file; `None`
-/// when it vanished.
-fn copy_one(
+/// Messages copied per batch: each holds a descriptor open until the
+/// batch is written, so this stays well below the usual limit of 1024.
+const COPY_BATCH: usize = 256;
+
+/// Copies one batch of messages from their checked descriptors, so that
+/// nmh renumbering the folder meanwhile cannot make us copy another
+/// message; a message that vanished is skipped.
+fn copy_chunk(
     src_dir: &Path,
     dst_dir: &Path,
     profile: &Profile,
-    s: &Stored,
-) -> Result<Option<MsgFile>, MhError> {
-    match message::open_checked(src_dir, s.number, &s.identity) {
-        Ok(_) => {}
-        Err(MhError::MessageGone(_)) => return Ok(None),
-        Err(e) => return Err(e),
+    src_id: i64,
+    rows: &[Stored],
+) -> Result<Vec<Added>, MhError> {
+    let mut opened = Vec::with_capacity(rows.len());
+    let mut kept = Vec::with_capacity(rows.len());
+    for s in rows {
+        match message::open_checked(src_dir, s.number, &s.identity) {
+            Ok(file) => {
+                opened.push(file);
+                kept.push(s);
+            }
+            Err(MhError::MessageGone(_)) => {}
+            Err(e) => return Err(e),
+        }
     }
-    // TODO(#3): a folder -pack between the check and the copy could copy
-    // another message; copying from the checked descriptor needs an MH API.
-    let path = src_dir.join(s.number.to_string());
-    message::copy(&path, dst_dir, profile).map(Some)
+    let files = message::copy_batch(opened, dst_dir, profile)?;
+    let added = files.into_iter().zip(kept).map(|(file, s)| Added {
+        file,
+        flags: flags::split(&s.flags),
+        source: Some((src_id, s.uid)),
+    });
+    Ok(added.collect())
 }
 
 /// Removes files added by an APPEND or COPY that then failed (the client
