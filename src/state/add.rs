@@ -4,7 +4,7 @@
 //! committed before the caller answers the client.
 
 use std::path::Path;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -15,7 +15,7 @@ use super::Store;
 use super::fault::{Fault, Res};
 use super::flags::{self, FlagIndex, has_seen, mark_seen};
 use super::folders;
-use super::sync::{LOCK_WAIT, Stored, insert_row, load_stored};
+use super::sync::{Stored, insert_row, load_stored};
 
 /// A message added to a folder, with the flags it must get.
 struct Added {
@@ -61,7 +61,7 @@ impl Store {
             Ok((uidvalidity, uids)) => Ok((uidvalidity, uids.first().copied().unwrap_or(0))),
             Err(e) => {
                 // The client is told NO and may retry: leave no copy.
-                discard(&self.profile, &dir, made.iter());
+                discard(&self.profile, self.lock_wait, &dir, made.iter());
                 Err(e)
             }
         }
@@ -84,7 +84,7 @@ impl Store {
             *made = Some(file);
             return Ok((file, FlagIndex::new(profile, &Sequences::default())));
         };
-        let outcome = Sequences::update(&path, profile.locking, LOCK_WAIT, |seqs| {
+        let outcome = Sequences::update(&path, profile.locking, self.lock_wait, |seqs| {
             let file = message::add(dir, profile, bytes, mtime)?;
             *made = Some(file);
             flag_new(seqs, profile, file.number, flags);
@@ -115,14 +115,24 @@ impl Store {
         let index = match self.flag_copies(&dst_dir, &added) {
             Ok(index) => index,
             Err(e) => {
-                discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
+                discard(
+                    &self.profile,
+                    self.lock_wait,
+                    &dst_dir,
+                    added.iter().map(|a| &a.file),
+                );
                 return Err(e);
             }
         };
         let (uidvalidity, new_uids) = match self.insert_added(&dst, &added, &index) {
             Ok(done) => done,
             Err(e) => {
-                discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
+                discard(
+                    &self.profile,
+                    self.lock_wait,
+                    &dst_dir,
+                    added.iter().map(|a| &a.file),
+                );
                 return Err(e);
             }
         };
@@ -147,7 +157,12 @@ impl Store {
             match copy_chunk(&src_dir, &dst_dir, &self.profile, src_id, chunk) {
                 Ok(more) => added.extend(more),
                 Err(e) => {
-                    discard(&self.profile, &dst_dir, added.iter().map(|a| &a.file));
+                    discard(
+                        &self.profile,
+                        self.lock_wait,
+                        &dst_dir,
+                        added.iter().map(|a| &a.file),
+                    );
                     return Err(e.into());
                 }
             }
@@ -162,7 +177,7 @@ impl Store {
         let Some(path) = profile.sequences_path(dir) else {
             return Ok(FlagIndex::new(profile, &Sequences::default()));
         };
-        let index = Sequences::update(&path, profile.locking, LOCK_WAIT, |seqs| {
+        let index = Sequences::update(&path, profile.locking, self.lock_wait, |seqs| {
             for a in added {
                 flag_new(seqs, profile, a.file.number, &a.flags);
             }
@@ -269,7 +284,12 @@ fn copy_chunk(
 /// is told NO and may retry), and their numbers from the sequences, under
 /// the lock so that no new message takes a number in between. Plain
 /// unlink: they were never announced, so rmmproc has no business with them.
-fn discard<'a>(profile: &Profile, dir: &Path, files: impl IntoIterator<Item = &'a MsgFile>) {
+fn discard<'a>(
+    profile: &Profile,
+    wait: Duration,
+    dir: &Path,
+    files: impl IntoIterator<Item = &'a MsgFile>,
+) {
     let numbers: Vec<MsgNum> = files.into_iter().map(|f| f.number).collect();
     let unlink = |seqs: Option<&mut Sequences>| {
         for n in &numbers {
@@ -291,7 +311,7 @@ fn discard<'a>(profile: &Profile, dir: &Path, files: impl IntoIterator<Item = &'
     let Some(path) = profile.sequences_path(dir) else {
         return unlink(None);
     };
-    if let Err(e) = Sequences::update(&path, profile.locking, LOCK_WAIT, |s| unlink(Some(s))) {
+    if let Err(e) = Sequences::update(&path, profile.locking, wait, |s| unlink(Some(s))) {
         log::warn!(
             "{}: {e}; removing partial messages unlocked",
             path.display()

@@ -17,7 +17,7 @@ use crate::mh::{FolderName, MhError, MsgNum, Profile, Sequences, keyword, messag
 
 use super::fault::{Fault, Res};
 use super::folders::{self, FolderRow};
-use super::sync::{LOCK_WAIT, Stored, load_stored};
+use super::sync::{Stored, load_stored};
 use super::{FlagOp, StateError, Store};
 
 /// The wire form of the seen flag.
@@ -182,7 +182,7 @@ impl Store {
                 return Ok(());
             }
             let profile = &self.profile;
-            let outcome = Sequences::update(&seq_path, profile.locking, LOCK_WAIT, |seqs| {
+            let outcome = Sequences::update(&seq_path, profile.locking, self.lock_wait, |seqs| {
                 if !still_there(&dir, &rows)? {
                     return Ok(None);
                 }

@@ -15,7 +15,6 @@ use crate::mh::{FolderName, MhError, Sequences, folder, message};
 use super::fault::Res;
 use super::folders;
 use super::names::{INBOX, canonical, imap_name, is_inbox};
-use super::sync::LOCK_WAIT;
 use super::{MailboxInfo, StateError, Store};
 
 /// Renames the folder rows (and `\Noselect` names) of a subtree.
@@ -143,7 +142,7 @@ impl Store {
         let (src_dir, dst_dir) = (inbox.path(root), dst.path(root));
         let profile = &self.profile;
         let moved = match profile.sequences_path(&src_dir) {
-            Some(p) => Sequences::update(&p, profile.locking, LOCK_WAIT, |seqs| {
+            Some(p) => Sequences::update(&p, profile.locking, self.lock_wait, |seqs| {
                 move_files(&src_dir, &dst_dir)?;
                 Ok::<_, MhError>(std::mem::take(seqs))
             })??,
@@ -155,7 +154,7 @@ impl Store {
         if let Some(p) = profile.sequences_path(&dst_dir)
             && !moved.is_empty()
         {
-            Sequences::update(&p, profile.locking, LOCK_WAIT, |seqs| *seqs = moved)?;
+            Sequences::update(&p, profile.locking, self.lock_wait, |seqs| *seqs = moved)?;
         }
         self.write(|tx| {
             for sql in FORGET_SUBTREE {

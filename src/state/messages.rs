@@ -12,7 +12,7 @@ use crate::mh::{FolderName, Identity, MhError, Sequences, message};
 use super::fault::Res;
 use super::flags::{rows_for, split, still_there};
 use super::folders::{self, FolderRow};
-use super::sync::{LOCK_WAIT, Stored, expunge_row, load_stored};
+use super::sync::{Stored, expunge_row, load_stored};
 use super::{MessageRow, StateError, Store};
 
 /// UIDs per statement in batched lookups (well under SQLite's limit on
@@ -177,7 +177,9 @@ impl Store {
             Ok(true)
         };
         let done = match profile.sequences_path(&dir) {
-            Some(p) => Sequences::update(&p, profile.locking, LOCK_WAIT, |s| remove(Some(s)))??,
+            Some(p) => {
+                Sequences::update(&p, profile.locking, self.lock_wait, |s| remove(Some(s)))??
+            }
             None => remove(None)?,
         };
         if done && !unlink_now {

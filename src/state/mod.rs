@@ -25,6 +25,7 @@ mod sync;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::Connection;
@@ -133,6 +134,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     scans: u64,
+    lock_wait: Duration,
 }
 
 impl Store {
@@ -152,6 +154,7 @@ impl Store {
             conn,
             path,
             scans: 0,
+            lock_wait: sync::LOCK_WAIT,
         })
     }
 
@@ -169,6 +172,12 @@ impl Store {
     /// and logs: an unchanged folder must not be read).
     pub fn scans(&self) -> u64 {
         self.scans
+    }
+
+    /// How long to wait for nmh's lock on a sequence file before failing
+    /// with [`StateError::InUse`] (10 s unless set).
+    pub fn set_lock_wait(&mut self, wait: Duration) {
+        self.lock_wait = wait;
     }
 
     /// Every mailbox, INBOX first.

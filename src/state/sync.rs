@@ -26,7 +26,8 @@ use super::folders::{self, FolderRow};
 use super::stamp::{self, Stamp};
 use super::{FolderSummary, StateError, Store};
 
-/// How long to wait for nmh's lock on the sequence file.
+/// How long to wait for nmh's lock on the sequence file, by default: well
+/// below nmh's own 60 s, so that a client hears `NO [INUSE]` first.
 pub(super) const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Snapshots taken before giving up on a quiet moment and applying anyway.
@@ -96,7 +97,7 @@ impl Store {
             let optimistic = self.profile.locking == LockMethod::Dot;
             let snap = match optimistic {
                 true => snapshot_unlocked(&self.profile, &dir, full)?,
-                false => snapshot(&self.profile, &dir, full)?,
+                false => snapshot(&self.profile, self.lock_wait, &dir, full)?,
             };
             self.scans += u64::from(full);
             if optimistic && Stamps::of(&dir, &seq_path)? != stamps {
@@ -134,7 +135,7 @@ impl Store {
         let Some(full) = needs_reading(&row, &stamps) else {
             return Ok(folders::summary(&row));
         };
-        let snap = snapshot(&self.profile, dir, full)?;
+        let snap = snapshot(&self.profile, self.lock_wait, dir, full)?;
         self.scans += u64::from(full);
         let summary = apply(&tx, &self.profile, &row, snap, stamps)?;
         tx.commit()?;
@@ -167,10 +168,10 @@ fn needs_reading(row: &FolderRow, stamps: &Stamps) -> Option<bool> {
 
 /// Reads the directory (when `full`) and the sequences under nmh's lock,
 /// which is taken only when the sequence file exists.
-fn snapshot(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
+fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Snapshot> {
     let seq_path = profile.sequences_path(dir);
     let mut lock = match &seq_path {
-        Some(p) => FileLock::acquire_existing(p, profile.locking, LOCK_WAIT)?,
+        Some(p) => FileLock::acquire_existing(p, profile.locking, wait)?,
         None => None,
     };
     let files = if full {
