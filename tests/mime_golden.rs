@@ -14,7 +14,9 @@
 //! (`TEXT/PLAIN` kept as written), `encoded_rfc822` BODY[1.HEADER] (a
 //! base64 message is not parsed, so it has no header; Dovecot answers
 //! the encoded text) and `empty_boundary` BODY[1.MIME] (an empty boundary
-//! has no parts; Dovecot's BODYSTRUCTURE says so but its sections find one).
+//! has no parts; Dovecot's BODYSTRUCTURE says so but its sections find one)
+//! and `nul` sections (NUL bytes are served as stored, pitfall 20; Dovecot
+//! sends them as 0x80).
 
 use std::path::PathBuf;
 

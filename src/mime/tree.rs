@@ -157,21 +157,32 @@ fn multipart(raw: &[u8], body: Range<usize>, ctype: &Params, depth: usize) -> Ki
 /// epilogue belong to no part; without a close delimiter the last part
 /// runs to the end of the body.
 fn split(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
+    let mut dashed = b"--".to_vec();
+    dashed.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&dashed);
     let mut parts = Vec::new();
     let mut open: Option<usize> = None;
     let mut pos = body.start;
-    while pos < body.end {
-        let end = line_end(raw, pos, body.end);
-        if let Some(close) = delimiter(&raw[pos..end], boundary) {
-            if let Some(start) = open {
-                parts.push(start..before_line_end(raw, start, pos));
-            }
-            if close {
-                return parts;
-            }
-            open = Some(end);
+    while let Some(found) = finder.find(&raw[pos..body.end]) {
+        let at = pos + found;
+        pos = at + 1;
+        // a delimiter starts a line (checked first: at most one per line
+        // then scans to the line end)
+        if at != body.start && raw[at - 1] != b'\n' {
+            continue;
         }
+        let end = line_end(raw, at, body.end);
+        let Some(close) = delimiter(&raw[at..end], boundary) else {
+            continue;
+        };
         pos = end;
+        if let Some(start) = open {
+            parts.push(start..before_line_end(raw, start, at));
+        }
+        if close {
+            return parts;
+        }
+        open = Some(end);
     }
     if let Some(start) = open {
         parts.push(start..body.end);
