@@ -6,6 +6,7 @@ mod state_common;
 
 use std::time::Instant;
 
+use asimap::state::FlagOp;
 use state_common::Tree;
 
 const COUNT: u32 = 10_000;
@@ -50,10 +51,7 @@ fn ten_thousand_messages() {
     assert_eq!(rows[0].flags, ["\\Seen"]);
 
     let uids: Vec<u32> = rows.iter().map(|r| r.uid).collect();
-    let blobs: Vec<(u32, Vec<u8>)> = uids
-        .iter()
-        .map(|u| (*u, blob(*u)))
-        .collect();
+    let blobs: Vec<(u32, Vec<u8>)> = uids.iter().map(|u| (*u, blob(*u))).collect();
     let clock = Instant::now();
     s.set_cached("big", &blobs).unwrap();
     let set_ms = clock.elapsed().as_millis();
@@ -71,9 +69,17 @@ fn ten_thousand_messages() {
     assert_eq!(s.messages("big").unwrap(), rows);
     let cached_rows_ms = clock.elapsed().as_millis();
 
+    let clock = Instant::now();
+    let one = [rows[7].uid];
+    s.store_flags("big", &one, FlagOp::Add, &["\\Flagged".to_string()])
+        .unwrap();
+    let store_ms = clock.elapsed().as_millis();
+    assert_eq!(s.messages("big").unwrap()[7].flags, ["\\Flagged"]);
+
     eprintln!(
         "10k: first sync {first_ms} ms, unchanged sync {again_us} us, messages {rows_ms} ms, \
-         set_cached {set_ms} ms, cached {cached_ms} ms, messages with cache {cached_rows_ms} ms"
+         set_cached {set_ms} ms, cached {cached_ms} ms, messages with cache {cached_rows_ms} ms, \
+         STORE of one {store_ms} ms"
     );
 }
 

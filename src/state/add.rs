@@ -15,7 +15,7 @@ use super::Store;
 use super::fault::{Fault, Res};
 use super::flags::{self, FlagIndex, has_seen, mark_seen};
 use super::folders;
-use super::sync::{Stored, insert_row, load_stored};
+use super::sync::{Stored, insert_row, load_some};
 
 /// A message added to a folder, with the flags it must get.
 struct Added {
@@ -106,7 +106,7 @@ impl Store {
         // Messages already in the destination get their UIDs before copies.
         self.sync_folder(&dst)?;
         let src_row = self.folder_row(&src)?;
-        let rows = flags::rows_for(load_stored(&self.conn, src_row.id)?, uids);
+        let rows = load_some(&self.conn, src_row.id, uids)?;
         let added = self.copy_files(&src, src_row.id, &dst, &rows)?;
         if added.is_empty() {
             return Ok((self.folder_row(&dst)?.uidvalidity, Vec::new()));
@@ -244,7 +244,6 @@ fn flag_new(seqs: &mut Sequences, profile: &Profile, n: MsgNum, flags: &[String]
     }
 }
 
-/// Copies one message after checking it is still the row's file; `None`
 /// Messages copied per batch: each holds a descriptor open until the
 /// batch is written, so this stays well below the usual limit of 1024.
 const COPY_BATCH: usize = 256;

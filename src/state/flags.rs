@@ -17,7 +17,7 @@ use crate::mh::{FolderName, MhError, MsgNum, Profile, Sequences, keyword, messag
 
 use super::fault::{Fault, Res};
 use super::folders::{self, FolderRow};
-use super::sync::{Stored, load_stored};
+use super::sync::{Stored, load_some};
 use super::{FlagOp, StateError, Store};
 
 /// The wire form of the seen flag.
@@ -128,14 +128,6 @@ pub(super) fn mark_unseen(seqs: &mut Sequences, profile: &Profile, n: MsgNum) {
     }
 }
 
-/// The rows of `uids` (those that exist), by UID.
-pub(super) fn rows_for(all: Vec<Stored>, uids: &[u32]) -> Vec<Stored> {
-    let wanted: HashSet<u32> = uids.iter().copied().collect();
-    all.into_iter()
-        .filter(|s| wanted.contains(&s.uid))
-        .collect()
-}
-
 /// Checks under the lock that every row still names its file; `false`
 /// when the folder changed since the sync (pack, rmm, inc).
 pub(super) fn still_there(dir: &Path, rows: &[Stored]) -> Result<bool, MhError> {
@@ -177,7 +169,7 @@ impl Store {
         for _ in 0..ATTEMPTS {
             self.sync_folder(&name)?;
             let row = self.folder_row(&name)?;
-            let rows = rows_for(load_stored(&self.conn, row.id)?, uids);
+            let rows = load_some(&self.conn, row.id, uids)?;
             if rows.is_empty() {
                 return Ok(());
             }

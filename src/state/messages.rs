@@ -10,14 +10,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 use crate::mh::{FolderName, Identity, MhError, Sequences, message};
 
 use super::fault::Res;
-use super::flags::{rows_for, split, still_there};
+use super::flags::{split, still_there};
 use super::folders::{self, FolderRow};
-use super::sync::{Stored, expunge_row, load_stored};
+use super::sync::{BATCH, Stored, expunge_row, load_some, placeholders};
 use super::{MessageRow, StateError, Store};
-
-/// UIDs per statement in batched lookups (well under SQLite's limit on
-/// bound parameters).
-const BATCH: usize = 500;
 
 /// Stores a blob for a message that still has a row.
 const STORE_BLOB: &str = "INSERT OR REPLACE INTO cache (folder, uid, blob)
@@ -144,7 +140,7 @@ impl Store {
         for _ in 0..ATTEMPTS {
             self.sync_folder(&name)?;
             let row = self.folder_row(&name)?;
-            let rows = rows_for(load_stored(&self.conn, row.id)?, uids);
+            let rows = load_some(&self.conn, row.id, uids)?;
             if rows.is_empty() {
                 return Ok(Vec::new());
             }
@@ -246,14 +242,6 @@ fn stored_by_uid(conn: &Connection, folder: i64, uid: u32) -> Res<Option<Stored>
         })
     });
     Ok(row.optional()?)
-}
-
-/// `?2, ?3, ...` for `n` parameters after the folder id.
-fn placeholders(n: usize) -> String {
-    (2..n + 2)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Collects the cached blobs of `uids` into `found`.

@@ -15,7 +15,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params, params_from_iter};
 
 use crate::mh::lock::{FileLock, LockMethod};
 use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, message};
@@ -271,21 +271,57 @@ pub(super) fn load_stored(conn: &Connection, folder: i64) -> Res<Vec<Stored>> {
         "SELECT uid, number, dev, ino, btime_ns, size, mtime_ns, flags
          FROM messages WHERE folder = ?1 ORDER BY uid",
     )?;
-    let rows = stmt.query_map([folder], |r| {
-        Ok(Stored {
-            uid: r.get(0)?,
-            number: r.get(1)?,
-            identity: Identity {
-                dev: r.get::<_, i64>(2)? as u64,
-                ino: r.get::<_, i64>(3)? as u64,
-                btime_ns: r.get(4)?,
-                size: r.get::<_, i64>(5)? as u64,
-                mtime_ns: r.get(6)?,
-            },
-            flags: r.get(7)?,
-        })
-    })?;
+    let rows = stmt.query_map([folder], stored_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Maps `uid, number, dev, ino, btime_ns, size, mtime_ns, flags`.
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
+        uid: r.get(0)?,
+        number: r.get(1)?,
+        identity: Identity {
+            dev: r.get::<_, i64>(2)? as u64,
+            ino: r.get::<_, i64>(3)? as u64,
+            btime_ns: r.get(4)?,
+            size: r.get::<_, i64>(5)? as u64,
+            mtime_ns: r.get(6)?,
+        },
+        flags: r.get(7)?,
+    })
+}
+
+/// UIDs per statement in batched lookups (well under SQLite's limit on
+/// bound parameters).
+pub(super) const BATCH: usize = 500;
+
+/// The stored rows of `uids` that exist, by UID, one query per [`BATCH`].
+pub(super) fn load_some(conn: &Connection, folder: i64, uids: &[u32]) -> Res<Vec<Stored>> {
+    let mut wanted = uids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = Vec::with_capacity(wanted.len());
+    for chunk in wanted.chunks(BATCH) {
+        let sql = format!(
+            "SELECT uid, number, dev, ino, btime_ns, size, mtime_ns, flags
+             FROM messages WHERE folder = ?1 AND uid IN ({}) ORDER BY uid",
+            placeholders(chunk.len())
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let ids = std::iter::once(folder).chain(chunk.iter().map(|u| i64::from(*u)));
+        for row in stmt.query_map(params_from_iter(ids), stored_row)? {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+/// `?2, ?3, ...` for `n` parameters after the folder id.
+pub(super) fn placeholders(n: usize) -> String {
+    (2..n + 2)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The files as the stored rows describe them (the directory is unchanged).
