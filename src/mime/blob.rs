@@ -6,7 +6,7 @@ use super::Meta;
 /// Bump when the layout or the meaning of any field changes (for example
 /// when ENVELOPE or BODYSTRUCTURE output changes), so that stale cache
 /// entries are recomputed.
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// Serialises `meta`.
 pub(crate) fn encode(meta: &Meta) -> Vec<u8> {
