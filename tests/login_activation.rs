@@ -25,12 +25,7 @@ fn systemd_socket_activate_accept_passes_fd_3() {
     let mut cmd = Command::new(SOCKET_ACTIVATE);
     cmd.args(["--accept", "-l", &format!("127.0.0.1:{port}"), LOGIN]);
     cmd.args(fx.args("implicit", None)).arg("--log-stderr");
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start systemd-socket-activate");
-    let log = LogLines::collect(&mut child);
-    let activator = Proc { child, log };
+    let activator = login_common::start(cmd);
     activator
         .log
         .wait_for(&format!("Listening on 127.0.0.1:{port} as 3"));

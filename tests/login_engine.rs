@@ -17,14 +17,7 @@ const MESSAGE: &str = "From: a@example.org\r\nSubject: login test\r\n\r\nhello\r
 /// A mail root owned by the test user with an empty inbox.
 fn mail_root(fx: &Fixture) -> std::path::PathBuf {
     let root = fx.user_dir("mail");
-    let inbox = root.join("inbox");
-    std::fs::create_dir(&inbox).expect("mkdir inbox");
-    let (uid, gid) = login_common::user_ids();
-    let ids = (
-        Some(nix::unistd::Uid::from_raw(uid)),
-        Some(nix::unistd::Gid::from_raw(gid)),
-    );
-    nix::unistd::chown(&inbox, ids.0, ids.1).expect("chown inbox");
+    fx.user_dir("mail/inbox");
     root
 }
 

@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use login_common::{Fixture, Imap, LOGIN, LogLines, PASSWORD, Proc, USER, ensure_user, listen};
+use login_common::{Fixture, Imap, LOGIN, PASSWORD, USER, ensure_user, listen};
 
 /// Runs `asimap-login passwd FILE USER [--mail-dir DIR]` with `password`
 /// on stdin.
@@ -98,8 +98,8 @@ fn development_mode_runs_without_root_and_without_switching() {
     let mail = fx.user_dir("devmail");
     let file = own.join("users");
     passwd(&file, "dev", "dev secret", None);
+    login_common::chown_to_user(&file);
     let (uid, gid) = login_common::user_ids();
-    nix::unistd::chown(&file, Some(nix::unistd::Uid::from_raw(uid)), None).expect("chown");
     let mut cmd = Command::new(LOGIN);
     cmd.args([
         "--listen",
@@ -113,18 +113,8 @@ fn development_mode_runs_without_root_and_without_switching() {
     cmd.arg("--mail-dir").arg(&mail);
     cmd.arg("--engine").arg(&fx.fake_engine);
     cmd.uid(uid).gid(gid);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start asimap-login as the test user");
-    let log = LogLines::collect(&mut child);
-    let server = Proc { child, log };
-    let line = server.log.wait_for("listening on ");
-    let port: u16 = line
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
+    let server = login_common::start(cmd);
+    let port = login_common::listening_port(&server);
     let mut imap = Imap::plain(port);
     imap.line();
     let ok = imap.cmd("a", "LOGIN dev \"dev secret\"");

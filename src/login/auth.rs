@@ -3,7 +3,7 @@
 //! the same to the client and takes about the same time; only the log
 //! learns why.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{hash, passwd, shadow};
 use crate::proto::Secret;
@@ -96,45 +96,42 @@ fn maps_to_root(user: &str) -> bool {
     found.is_some_and(|u| u.uid.is_root())
 }
 
-fn shadow_auth(
-    path: &std::path::Path,
-    user: &str,
-    password: &Secret,
-) -> Result<Account, AuthFailure> {
-    let entry = shadow::lookup(path, user).map_err(|e| {
-        hash::verify_dummy(&password.0);
-        AuthFailure::Backend(format!("{}: {e}", path.display()))
-    })?;
-    let Some(entry) = entry else {
-        hash::verify_dummy(&password.0);
-        return Err(AuthFailure::UnknownUser);
-    };
+fn shadow_auth(path: &Path, user: &str, password: &Secret) -> Result<Account, AuthFailure> {
+    let found = shadow::lookup(path, user).map_err(|e| format!("{}: {e}", path.display()));
+    let entry = entry_or_dummy(found, password)?;
     check_hash(&entry.hash, password)?;
     entry.check_expiry(shadow::today())?;
+    let imap_user = user.to_string();
     Ok(Account {
-        imap_user: user.to_string(),
+        imap_user,
         maildir: None,
     })
 }
 
-fn file_auth(
-    path: &std::path::Path,
-    user: &str,
-    password: &Secret,
-) -> Result<Account, AuthFailure> {
-    let entry = passwd::lookup(path, user).map_err(|e| {
-        hash::verify_dummy(&password.0);
-        AuthFailure::Backend(e.to_string())
-    })?;
-    let Some(entry) = entry else {
-        hash::verify_dummy(&password.0);
-        return Err(AuthFailure::UnknownUser);
-    };
+fn file_auth(path: &Path, user: &str, password: &Secret) -> Result<Account, AuthFailure> {
+    let found = passwd::lookup(path, user).map_err(|e| e.to_string());
+    let entry = entry_or_dummy(found, password)?;
     check_hash(&entry.hash, password)?;
+    let imap_user = user.to_string();
     Ok(Account {
-        imap_user: user.to_string(),
+        imap_user,
         maildir: entry.maildir,
     })
+}
+
+/// The looked-up entry; when there is none (or the lookup failed) the
+/// dummy verification still runs, so the failure takes the usual time.
+fn entry_or_dummy<T>(
+    found: Result<Option<T>, String>,
+    password: &Secret,
+) -> Result<T, AuthFailure> {
+    let failure = match found {
+        Ok(Some(entry)) => return Ok(entry),
+        Ok(None) => AuthFailure::UnknownUser,
+        Err(e) => AuthFailure::Backend(e),
+    };
+    hash::verify_dummy(&password.0);
+    Err(failure)
 }
 
 /// Verifies against a stored hash, refusing locked and empty entries

@@ -103,16 +103,13 @@ impl Fixture {
         .collect()
     }
 
-    /// A directory in the fixture owned by the test user (a mail root).
+    /// A directory in the fixture owned by the test user, mode 0700 (a
+    /// mail root); `name` may be nested below one made before, whose
+    /// owner stays as it was.
     pub fn user_dir(&self, name: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(&path).expect("mkdir");
-        let (uid, gid) = super::user_ids();
-        let owner = (
-            Some(nix::unistd::Uid::from_raw(uid)),
-            Some(nix::unistd::Gid::from_raw(gid)),
-        );
-        nix::unistd::chown(&path, owner.0, owner.1).expect("chown");
+        super::chown_to_user(&path);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).expect("chmod");
         path
     }

@@ -178,22 +178,41 @@ impl Drop for Proc {
     }
 }
 
+/// Starts `cmd` with stdin and stdout on /dev/null and stderr collected.
+pub fn start(mut cmd: Command) -> Proc {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let log = LogLines::collect(&mut child);
+    Proc { child, log }
+}
+
+/// The port an `asimap-login --listen 127.0.0.1:0` process reports.
+pub fn listening_port(proc: &Proc) -> u16 {
+    let line = proc.log.wait_for("listening on ");
+    line.rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"))
+}
+
 /// `asimap-login --listen 127.0.0.1:0 args...`, once it listens; returns
 /// the process and its port.
 pub fn listen(args: &[String]) -> (Proc, u16) {
     let mut cmd = Command::new(LOGIN);
     cmd.args(["--listen", "127.0.0.1:0"]).args(args);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start asimap-login");
-    let log = LogLines::collect(&mut child);
-    let proc = Proc { child, log };
-    let line = proc.log.wait_for("listening on ");
-    let port = line
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let proc = start(cmd);
+    let port = listening_port(&proc);
     (proc, port)
+}
+
+/// Gives `path` to the test user and its group.
+pub fn chown_to_user(path: &std::path::Path) {
+    let (uid, gid) = user_ids();
+    let uid = Some(nix::unistd::Uid::from_raw(uid));
+    let gid = Some(nix::unistd::Gid::from_raw(gid));
+    nix::unistd::chown(path, uid, gid).unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
 }
