@@ -173,12 +173,15 @@ impl Sequences {
     }
 }
 
-/// Seek to 0, truncate, write, fsync: the same inode, as nmh rewrites it.
+/// Seek to 0, truncate, write: the same inode, as nmh rewrites it.
+///
+/// Not fsynced, as nmh does not either: flags are not what a crash must
+/// never lose (message files and UIDs are, and those are synced), and a
+/// sync here would cost every STORE and APPEND a disk flush.
 fn rewrite_in_place(file: &mut std::fs::File, text: &[u8]) -> std::io::Result<()> {
     file.seek(SeekFrom::Start(0))?;
     file.set_len(0)?;
-    file.write_all(text)?;
-    file.sync_data()
+    file.write_all(text)
 }
 
 /// Splits the text into (name, value) fields, joining continuation lines;
