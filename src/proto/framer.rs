@@ -1,15 +1,22 @@
 //! Splits the client's byte stream into whole commands (lines plus
 //! literals), enforcing the line and literal limits. Sans-I/O: the session
 //! pushes bytes in and pulls frames out.
+//!
+//! A line ending in `{n}` or `{n+}` (also `~{n}`) announces a literal: `n`
+//! bytes that belong to the command whatever they contain, followed by
+//! more of the command line. Literal bytes are never taken for commands,
+//! not even those of a refused literal.
 
 use super::types::Tag;
 
 /// Limits the framer enforces.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Longest command line, literals excluded, in bytes.
+    /// Longest command line, literals excluded, in bytes. The lines of one
+    /// command (around its literals) count together.
     pub max_line: usize,
-    /// Largest literal accepted (advertised as APPENDLIMIT).
+    /// Largest literal accepted (advertised as APPENDLIMIT); also the most
+    /// literal bytes one command may carry in all.
     pub max_literal: u64,
 }
 
@@ -31,7 +38,9 @@ pub enum Frame {
     /// The client announced a synchronizing literal within the limits: the
     /// session must send `+ ...` before more bytes come.
     Continue,
-    /// A line longer than `max_line`; the rest of it was discarded.
+    /// A line longer than `max_line`; the rest of it was discarded, and so
+    /// was a non-synchronizing literal announced at its end (with the rest
+    /// of that command).
     LineTooLong {
         /// The tag, if the line began with a valid one.
         tag: Option<String>,

@@ -37,10 +37,7 @@ pub(super) fn command_body(p: &mut Parser<'_>, name: &str) -> PResult<CommandBod
             let (reference, pattern) = p.list_args(name)?;
             C::Lsub { reference, pattern }
         }
-        "STATUS" => C::Status(p.sp_mailbox(name)?, {
-            p.sp_after("the mailbox name")?;
-            p.status_att_list()?
-        }),
+        "STATUS" => p.status()?,
         "APPEND" => p.append()?,
         "UID" => p.uid()?,
         "SEARCH" | "FETCH" | "STORE" | "COPY" | "MOVE" => p.uid_able(name, false)?,
@@ -133,6 +130,13 @@ impl Parser<'_> {
         self.sp_after("the reference name")?;
         let pattern = self.list_mailbox()?;
         Ok((reference, pattern))
+    }
+
+    /// `status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"`
+    fn status(&mut self) -> PResult<CommandBody> {
+        let mailbox = self.sp_mailbox("STATUS")?;
+        self.sp_after("the mailbox name")?;
+        Ok(CommandBody::Status(mailbox, self.status_att_list()?))
     }
 
     /// `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP

@@ -2,9 +2,9 @@
 //! into a typed [`Command`]. Recursive descent, one function per ABNF rule
 //! of RFC 3501 (and RFC 9051 where it is more liberal).
 //!
-//! The grammar is split by area: [`atoms`] (tags, strings, numbers,
-//! sequence sets), [`values`] (flags and dates), [`mailbox`], [`fetch`],
-//! [`search`] and [`commands`], which ties them together.
+//! The grammar is split by area: `atoms` (tags, strings, numbers,
+//! sequence sets), `values` (flags and dates), `mailbox`, `fetch`,
+//! `search` and `commands`, which ties them together.
 
 mod atoms;
 mod commands;
@@ -38,7 +38,7 @@ pub fn command(frame: &[u8]) -> Result<Command, ParseError> {
     let name = p.atom().map_err(|_| p.expected("command name"))?;
     let name = String::from_utf8_lossy(name).to_ascii_uppercase();
     let body = commands::command_body(&mut p, &name)?;
-    p.end_of_command(&name)?;
+    p.end_of_command(body.name())?;
     Ok(Command { tag, body })
 }
 
