@@ -17,12 +17,7 @@ use asimap::login::{self, Config, passwd, shadow, throttle};
 
 /// IMAP front end: TLS, LOGIN/AUTHENTICATE, then asimap-stdio as the user.
 #[derive(Parser, Debug)]
-#[command(
-    name = "asimap-login",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "asimap-login", version, args_conflicts_with_subcommands = true)]
 struct Args {
     #[command(subcommand)]
     cmd: Option<Cmd>,
