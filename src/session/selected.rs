@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::proto::SequenceSet;
+use crate::proto::{SeqNum, SequenceSet};
 use crate::session::output::Output;
 use crate::session::reply::{CmdError, bad};
 use crate::state::{FolderSummary, MessageRow, StateError, Store};
@@ -90,30 +90,28 @@ impl Selected {
     /// message numbers, a number beyond the mailbox is a `BAD` (RFC 9051
     /// §6.4.4 leaves UIDs free to name nothing).
     pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, CmdError> {
+        let mut found = Vec::new();
         if uid {
             let largest = self.largest_uid();
-            let found = self.msgs.iter().enumerate();
-            return Ok(found
-                .filter(|(_, m)| set.contains(m.uid, largest))
-                .map(|(i, _)| i)
-                .collect());
-        }
-        let count = self.msgs.len() as u32;
-        for &(a, b) in &set.0 {
-            for end in [a, b] {
-                let n = match end {
-                    crate::proto::SeqNum::Value(n) => n,
-                    crate::proto::SeqNum::Largest => count,
-                };
-                if n == 0 || n > count {
+            for &(a, b) in &set.0 {
+                let (lo, hi) = ordered(a, b, largest);
+                let start = self.msgs.partition_point(|m| m.uid < lo);
+                let end = self.msgs.partition_point(|m| m.uid <= hi);
+                found.extend(start..end);
+            }
+        } else {
+            let count = self.msgs.len() as u32;
+            for &(a, b) in &set.0 {
+                let (lo, hi) = ordered(a, b, count);
+                if lo == 0 || hi > count {
                     return Err(bad("invalid message sequence number"));
                 }
+                found.extend(lo as usize - 1..hi as usize);
             }
         }
-        Ok((1..=count)
-            .filter(|&n| set.contains(n, count))
-            .map(|n| n as usize - 1)
-            .collect())
+        found.sort_unstable();
+        found.dedup();
+        Ok(found)
     }
 
     /// Appends the `FLAGS (...)` item for message `i`.
@@ -259,6 +257,16 @@ impl Selected {
     pub fn index_of(&self, uid: u32) -> Option<usize> {
         self.msgs.binary_search_by_key(&uid, |m| m.uid).ok()
     }
+}
+
+/// A range's ends as (low, high), with `*` standing for `largest`.
+fn ordered(a: SeqNum, b: SeqNum, largest: u32) -> (u32, u32) {
+    let value = |s: SeqNum| match s {
+        SeqNum::Value(v) => v,
+        SeqNum::Largest => largest,
+    };
+    let (a, b) = (value(a), value(b));
+    if a <= b { (a, b) } else { (b, a) }
 }
 
 /// The keywords (non-system flags) in use.
