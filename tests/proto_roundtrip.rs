@@ -346,4 +346,24 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn bad_reasons_are_safe_to_echo(
+        input in prop::collection::vec(prop_oneof![
+            Just(b"a ".to_vec()),
+            Just(b"FETCH ".to_vec()),
+            Just(b"SEARCH ".to_vec()),
+            Just(b"\"\r\n".to_vec()),
+            Just(b"{3}\r\n".to_vec()),
+            prop::collection::vec(any::<u8>(), 0..8),
+        ], 0..8),
+    ) {
+        if let Err(e) = command(&input.concat()) {
+            prop_assert!(!e.reason.is_empty());
+            prop_assert!(e.reason.bytes().all(|b| (0x20..0x7f).contains(&b)), "{:?}", e.reason);
+            if let Some(tag) = e.tag {
+                prop_assert!(tag.bytes().all(|b| b.is_ascii_graphic()));
+            }
+        }
+    }
 }
