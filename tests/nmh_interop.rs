@@ -362,3 +362,103 @@ fn server_writes_leave_nmh_numbers_and_cur_alone() {
     let out = tree.nmh("mark", &["+inbox", "-list"]);
     assert!(out.contains("cur: 4"), "{out}");
 }
+
+#[test]
+fn one_file_linked_twice_in_a_folder_is_two_messages() {
+    // `refile -link` into the same folder: two numbers, one inode.
+    let tree = tree(2);
+    let before = snapshot(&tree, "INBOX");
+    tree.nmh("refile", &["-link", "-src", "+inbox", "1", "+inbox"]);
+    assert_eq!(tree.numbers("inbox"), vec![1, 2, 3]);
+    let t = tree.run_script("a1 EXAMINE INBOX\r\na2 FETCH 1:* UID\r\na3 LOGOUT\r\n");
+    assert_eq!(t.reply("a1").numbered("EXISTS"), vec![3]);
+    let mut uids: Vec<u32> = t
+        .reply("a2")
+        .fetches()
+        .iter()
+        .map(|(_, f)| f.uid())
+        .collect();
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), 3, "each number needs its own UID: {uids:?}");
+    let m1 = before.msg("m1@test").uid;
+    let m2 = before.msg("m2@test").uid;
+    assert!(
+        uids.contains(&m1) && uids.contains(&m2),
+        "{uids:?} lost {m1} or {m2}"
+    );
+}
+
+#[test]
+fn a_long_mix_of_imap_and_nmh_keeps_uids_and_flags_consistent() {
+    // Issue 2's closing condition, step by step.
+    let tree = tree(8);
+    for i in 1..=8u32 {
+        let msg = common::simple_message(&format!("m{i}"), "Mixed", "x\n")
+            .replace("Tue, 3 Mar 2026", &format!("{} Mar 2026", 20 - i));
+        tree.write_msg("inbox", i, msg);
+    }
+    tree.add_simple("work", 1, "w1");
+    let mut last = snapshot(&tree, "INBOX");
+    let steps: &[(&str, &[&str])] = &[
+        (
+            "imap",
+            &[
+                "STORE 1:3 +FLAGS (\\Answered)",
+                "STORE 5 +FLAGS (\\Deleted)",
+                "EXPUNGE",
+            ],
+        ),
+        ("rmm", &["+inbox", "2"]),
+        ("folder", &["+inbox", "-pack"]),
+        ("mark", &["+inbox", "1", "-sequence", "flagged"]),
+        (
+            "imap",
+            &["STORE 1:* -FLAGS (\\Seen)", "STORE 2 +FLAGS (\\Seen)"],
+        ),
+        ("sortm", &["+inbox"]),
+        ("refile", &["-src", "+inbox", "last", "+work"]),
+        ("imap", &["STORE 1 +FLAGS (\\Flagged)"]),
+        ("folder", &["+inbox", "-pack"]),
+    ];
+    for (prog, args) in steps {
+        if *prog == "imap" {
+            let mut c = tree.client();
+            c.select("INBOX");
+            for cmd in *args {
+                c.ok(cmd);
+            }
+            c.logout();
+        } else {
+            let numbers = tree.numbers_by_id("inbox");
+            tree.nmh(prog, args);
+            if *prog == "sortm" {
+                assert_ne!(
+                    tree.numbers_by_id("inbox"),
+                    numbers,
+                    "sortm changed nothing"
+                );
+            }
+        }
+        let now = snapshot(&tree, "INBOX");
+        let survivors: Vec<String> = now
+            .messages
+            .keys()
+            .filter(|k| last.messages.contains_key(*k))
+            .cloned()
+            .collect();
+        assert_eq!(
+            survivors.len(),
+            now.messages.len(),
+            "after {prog}: a new message appeared"
+        );
+        assert_same_uids(&last, &now, &survivors);
+        assert_seq_follows_uid(&now);
+        assert_flags_match_sequences(&tree, "inbox", &now);
+        tree.scan("inbox");
+        last = now;
+    }
+    let work = snapshot(&tree, "work");
+    assert_eq!(work.messages.len(), 2);
+    assert_flags_match_sequences(&tree, "work", &work);
+}
