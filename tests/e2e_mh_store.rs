@@ -262,3 +262,29 @@ fn move_keeps_internaldate() {
     let mtime = fs::metadata(tree.msg_path("archive", 1)).unwrap().mtime();
     assert_eq!(mtime, 1772701445);
 }
+
+#[test]
+fn dot_datalocking_leaves_no_lock_file_and_nmh_still_works() {
+    let tree = MhTree::with_profile("Path: Mail\nUnseen-Sequence: unseen\ndatalocking: dot\n");
+    tree.fill("inbox", 3);
+    tree.write_sequences("inbox", "unseen: 1-3\n");
+    let mut c = tree.client();
+    c.select("INBOX");
+    c.ok("STORE 1 +FLAGS (\\Seen \\Flagged)");
+    c.ok("STORE 2 +FLAGS.SILENT (\\Deleted)");
+    c.ok("EXPUNGE");
+    c.logout();
+    let names: Vec<String> = fs::read_dir(tree.folder_path("inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.ends_with(".lock") && !n.starts_with(".lk")),
+        "lock file left behind: {names:?}"
+    );
+    assert_eq!(tree.sequence("inbox", "flagged"), set(&[1]));
+    tree.nmh("mark", &["+inbox", "3", "-sequence", "flagged"]);
+    assert_eq!(tree.sequence("inbox", "flagged"), set(&[1, 3]));
+}
