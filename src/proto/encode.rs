@@ -6,8 +6,8 @@ use chrono::{Datelike, NaiveDate};
 
 use super::chars::is_atom_char;
 use super::types::{
-    Command, CommandBody, FetchAttr, MailboxName, SearchCharset, SearchKey, Section, SectionText,
-    SeqNum, SequenceSet, StatusItem, StoreMode,
+    Command, CommandBody, FetchAttr, Flag, MailboxName, SearchCharset, SearchKey, Section,
+    SectionText, SeqNum, SequenceSet, StatusItem, StoreMode,
 };
 use super::{utf7, write};
 
@@ -69,6 +69,15 @@ fn body(out: &mut Vec<u8>, body: &CommandBody) {
         }
         C::Status(m, items) => status(out, m, items),
         C::Append { .. } => append(out, body),
+        _ => selected(out, body),
+    }
+}
+
+/// Appends the commands of the selected state; the others without
+/// arguments are just their name.
+fn selected(out: &mut Vec<u8>, body: &CommandBody) {
+    use CommandBody as C;
+    match body {
         C::UidExpunge(set) => {
             out.extend_from_slice(b"UID EXPUNGE ");
             sequence_set(out, set);
@@ -86,16 +95,7 @@ fn body(out: &mut Vec<u8>, body: &CommandBody) {
             flags,
         } => {
             uid_prefix(out, *uid, "STORE", set);
-            let sign = match mode {
-                StoreMode::Replace => "",
-                StoreMode::Add => "+",
-                StoreMode::Remove => "-",
-            };
-            push(
-                out,
-                &[sign, "FLAGS", if *silent { ".SILENT " } else { " " }],
-            );
-            write::flag_list(out, flags);
+            store_att_flags(out, *mode, *silent, flags);
         }
         C::Copy { uid, set, mailbox } | C::Move { uid, set, mailbox } => {
             uid_prefix(out, *uid, body.name(), set);
@@ -103,6 +103,17 @@ fn body(out: &mut Vec<u8>, body: &CommandBody) {
         }
         _ => out.extend_from_slice(body.name().as_bytes()),
     }
+}
+
+/// `[+-]FLAGS[.SILENT] (flags)`.
+fn store_att_flags(out: &mut Vec<u8>, mode: StoreMode, silent: bool, flags: &[Flag]) {
+    let sign = match mode {
+        StoreMode::Replace => "",
+        StoreMode::Add => "+",
+        StoreMode::Remove => "-",
+    };
+    push(out, &[sign, "FLAGS", if silent { ".SILENT " } else { " " }]);
+    write::flag_list(out, flags);
 }
 
 /// Appends string pieces.
