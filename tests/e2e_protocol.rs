@@ -223,3 +223,49 @@ fn a_long_valid_line_under_the_limit_is_accepted() {
     assert_eq!(seen, vec![1, 2, 3]);
     c.logout();
 }
+
+#[test]
+fn pipelined_commands_are_answered_in_order() {
+    let tree = MhTree::new();
+    tree.fill("inbox", 3);
+    let mut c = tree.client();
+    let msg = simple_message("pipe", "Pipelined", "x\n").replace('\n', "\r\n");
+    let mut batch = String::from("p0 SELECT INBOX\r\n");
+    for i in 1..=40 {
+        match i % 4 {
+            0 => batch.push_str(&format!("p{i} FETCH 1:* (UID FLAGS)\r\n")),
+            1 => batch.push_str(&format!("p{i} NOOP\r\n")),
+            2 => batch.push_str(&format!("p{i} SEARCH ALL\r\n")),
+            _ => batch.push_str(&format!("p{i} APPEND work {{{}+}}\r\n{msg}\r\n", msg.len())),
+        }
+    }
+    c.ok("CREATE work");
+    c.send(batch);
+    for i in 0..=40 {
+        c.read_reply(&format!("p{i}")).ok();
+    }
+    c.logout();
+    assert_eq!(tree.numbers("work").len(), 10);
+}
+
+#[test]
+fn end_of_input_inside_a_literal_stores_nothing() {
+    let tree = MhTree::new();
+    for size in ["{100}", "{100+}"] {
+        let mut c = tree.client();
+        c.send(format!("a1 APPEND INBOX {size}\r\n"));
+        if !size.ends_with("+}") {
+            assert!(c.read_resp().is_continuation());
+        }
+        c.send([b'x'; 50]);
+        c.close_stdin();
+        c.read_to_end();
+        c.wait_exit();
+        let entries: Vec<String> = std::fs::read_dir(tree.folder_path("inbox"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != ".mh_sequences")
+            .collect();
+        assert!(entries.is_empty(), "{size}: left {entries:?}");
+    }
+}
