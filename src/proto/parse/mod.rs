@@ -5,6 +5,11 @@
 //! The grammar is split by area: `atoms` (tags, strings, numbers,
 //! sequence sets), `values` (flags and dates), `mailbox`, `fetch`,
 //! `search` and `commands`, which ties them together.
+//!
+//! Deliberately refused with `BAD`, as asimap does not advertise them:
+//! `literal8` (BINARY), LIST-EXTENDED selection and return options, SEARCH
+//! RETURN (ESEARCH), the SEARCHRES `$` set, SELECT/FETCH/STORE modifiers
+//! (CONDSTORE) and MULTIAPPEND.
 
 mod atoms;
 mod commands;
