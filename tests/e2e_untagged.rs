@@ -99,3 +99,54 @@ fn flag_changes_by_nmh_arrive_as_fetch_on_noop() {
     assert!(f.flags().contains(&"\\Flagged".to_string()), "{r}");
     c.logout();
 }
+
+#[test]
+fn stores_from_two_sessions_both_survive() {
+    // Pitfall 8: each write is read-modify-write under the lock, never from
+    // a stale copy.
+    let tree = MhTree::new();
+    tree.fill("inbox", 3);
+    tree.write_sequences("inbox", "unseen: 1-3\n");
+    let mut a = tree.client();
+    let mut b = tree.client();
+    a.select("INBOX");
+    b.select("INBOX");
+    a.ok("STORE 1 +FLAGS (\\Flagged)");
+    b.ok("STORE 2 +FLAGS (\\Flagged)");
+    tree.nmh("mark", &["+inbox", "3", "-sequence", "flagged"]);
+    a.ok("STORE 1 +FLAGS (\\Seen)");
+    b.ok("STORE 2 +FLAGS (\\Seen)");
+    a.logout();
+    b.logout();
+    assert_eq!(tree.sequence("inbox", "flagged"), common::set(&[1, 2, 3]));
+    assert_eq!(tree.sequence("inbox", "unseen"), common::set(&[3]));
+}
+
+#[test]
+fn another_sessions_store_and_nmh_mark_reach_a_session_on_noop() {
+    // Issue 3: FETCH FLAGS for changes made elsewhere, at the latest on NOOP.
+    let tree = MhTree::new();
+    tree.fill("inbox", 3);
+    tree.write_sequences("inbox", "unseen: 1-3\n");
+    let mut a = tree.client();
+    let mut b = tree.client();
+    a.select("INBOX");
+    b.select("INBOX");
+    a.ok("STORE 1 +FLAGS (\\Flagged)");
+    tree.nmh("mark", &["+inbox", "3", "-sequence", "flagged"]);
+    let r = b.ok("NOOP");
+    let flagged: Vec<u32> = r
+        .fetches()
+        .into_iter()
+        .filter(|(_, f)| f.try_get("FLAGS").is_some())
+        .filter(|(_, f)| f.flags().contains(&"\\Flagged".to_string()))
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        flagged,
+        vec![1, 3],
+        "B not told of A's STORE and nmh's mark:\n{r}"
+    );
+    a.logout();
+    b.logout();
+}
