@@ -135,6 +135,7 @@ pub struct Store {
     path: PathBuf,
     scans: u64,
     lock_wait: Duration,
+    temp_min_age: Duration,
 }
 
 impl Store {
@@ -155,6 +156,7 @@ impl Store {
             path,
             scans: 0,
             lock_wait: sync::LOCK_WAIT,
+            temp_min_age: sync::TEMP_MIN_AGE,
         })
     }
 
@@ -178,6 +180,12 @@ impl Store {
     /// with [`StateError::InUse`] (10 s unless set).
     pub fn set_lock_wait(&mut self, wait: Duration) {
         self.lock_wait = wait;
+    }
+
+    /// How old a temporary file left by a dead writer must be before a
+    /// full folder scan removes it (two minutes unless set).
+    pub fn set_temp_min_age(&mut self, age: Duration) {
+        self.temp_min_age = age;
     }
 
     /// Every mailbox, INBOX first.

@@ -33,6 +33,12 @@ pub(super) const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// Snapshots taken before giving up on a quiet moment and applying anyway.
 const ATTEMPTS: usize = 4;
 
+/// How old a temporary file of a dead writer must be before a full scan
+/// removes it (by default): a writer on another host sharing the folder
+/// over NFS is not in our `/proc`, and a large APPEND there may take a
+/// while.
+pub(super) const TEMP_MIN_AGE: Duration = Duration::from_secs(120);
+
 /// A message row as the diff needs it.
 #[derive(Debug, Clone)]
 pub(super) struct Stored {
@@ -100,6 +106,7 @@ impl Store {
                 false => snapshot(&self.profile, self.lock_wait, &dir, full)?,
             };
             self.scans += u64::from(full);
+            self.clean_temps(&dir, full);
             if optimistic && Stamps::of(&dir, &seq_path)? != stamps {
                 continue;
             }
@@ -126,7 +133,9 @@ impl Store {
         dir: &Path,
         seq_path: &Option<PathBuf>,
     ) -> Res<FolderSummary> {
-        self.folder_row(name)?;
+        let before = self.folder_row(name)?;
+        let full = needs_reading(&before, &Stamps::of(dir, seq_path)?);
+        self.clean_temps(dir, full == Some(true));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -140,6 +149,23 @@ impl Store {
         let summary = apply(&tx, &self.profile, &row, snap, stamps)?;
         tx.commit()?;
         Ok(summary)
+    }
+}
+
+impl Store {
+    /// After a full scan: removes temporary files that a crashed writer
+    /// left (mh-compat.md §8.7 writes every new message through one).
+    /// A failure is only logged: the temporaries are dot-files, which no
+    /// sync ever takes for messages.
+    fn clean_temps(&self, dir: &Path, full: bool) {
+        if !full {
+            return;
+        }
+        match message::clean_temporaries(dir, self.temp_min_age.as_secs()) {
+            Ok(0) => {}
+            Ok(n) => log::info!("{}: removed {n} stale temporary files", dir.display()),
+            Err(e) => log::warn!("{}: cleaning temporaries: {e}", dir.display()),
+        }
     }
 }
 
