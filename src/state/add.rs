@@ -15,6 +15,7 @@ use super::Store;
 use super::fault::{Fault, Res};
 use super::flags::{self, FlagIndex, has_seen, mark_seen};
 use super::folders;
+use super::guard::GuardData;
 use super::sync::{Stored, insert_row, load_some};
 
 /// A message added to a folder, with the flags it must get.
@@ -28,12 +29,8 @@ struct Added {
 impl Store {
     /// [`Store::append`]. The file is linked to its number while nmh's
     /// lock is held, as `rcvstore` does, so a sync never sees it without
-    /// its sequences.
-    ///
-    /// TODO(#3): `inc` writes into `hghmsg + 1` without `O_EXCL` and can
-    /// overwrite a message appended after its readdir (mh-compat.md §4);
-    /// keeping the data until a re-stat after a grace period, and
-    /// re-appending on a change, is not done yet.
+    /// its sequences. The message is then watched for inc's overwrite
+    /// (`guard`).
     pub(super) fn append_message(
         &mut self,
         mailbox: &str,
@@ -41,6 +38,7 @@ impl Store {
         flags: &[String],
         date: Option<DateTime<FixedOffset>>,
     ) -> Res<(u32, u32)> {
+        self.check_guards();
         let name = self.selectable_folder(mailbox)?;
         // Messages already in the folder get their UIDs before the new one.
         self.sync_folder(&name)?;
@@ -55,10 +53,22 @@ impl Store {
                 source: None,
             }];
             self.insert_added(&name, &added, &index)
+                .map(|(validity, uids)| (validity, uids, file))
         });
         match result {
             // insert_added returns one UID per added file: exactly one.
-            Ok((uidvalidity, uids)) => Ok((uidvalidity, uids.first().copied().unwrap_or(0))),
+            Ok((uidvalidity, uids, file)) => {
+                let uid = uids.first().copied().unwrap_or(0);
+                let data = GuardData {
+                    folder: &name,
+                    uid,
+                    bytes,
+                    flags,
+                    mtime,
+                };
+                self.guard_append(&dir, &file, data);
+                Ok((uidvalidity, uid))
+            }
             Err(e) => {
                 // The client is told NO and may retry: leave no copy.
                 discard(&self.profile, self.lock_wait, &dir, made.iter());
@@ -94,6 +104,9 @@ impl Store {
     }
 
     /// [`Store::copy`].
+    ///
+    /// TODO(#3): copies are not watched for inc's overwrite as APPEND is
+    /// (`guard`); the source file could serve as the kept data.
     pub(super) fn copy_messages(
         &mut self,
         from: &str,
@@ -228,7 +241,7 @@ impl Store {
 
 /// Puts a new message `n` into the sequences of `flags`, and into every
 /// unseen sequence unless `\Seen` is among them (as `inc` does).
-fn flag_new(seqs: &mut Sequences, profile: &Profile, n: MsgNum, flags: &[String]) {
+pub(super) fn flag_new(seqs: &mut Sequences, profile: &Profile, n: MsgNum, flags: &[String]) {
     for seq in flags
         .iter()
         .filter_map(|f| crate::mh::keyword::sequence_for_flag(f, profile))

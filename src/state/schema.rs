@@ -116,15 +116,61 @@ pub(super) fn default_path(profile: &Profile) -> Result<PathBuf, StateError> {
     Ok(root.join(DEFAULT_NAME))
 }
 
+/// The largest the `-wal` file is left after a checkpoint (SQLite's
+/// `journal_size_limit`); the automatic checkpoint every 1000 pages keeps
+/// it from growing further while no reader holds an old snapshot.
+const WAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+
+/// `statfs` magic numbers of network filesystems, where SQLite's WAL
+/// (shared memory between processes of one host) must not be used: NFS,
+/// SMB, CIFS, SMB2.
+const NETWORK_FS: &[i64] = &[0x6969, 0x517B, 0xFF53_4D42, 0xFE53_4D42];
+
+/// The journal mode for a state file on a filesystem with `statfs` magic
+/// `magic`: WAL on local disks, a rollback journal on network
+/// filesystems (crates.md §8, pitfall 5), which needs working fcntl locks
+/// there (NFSv4, or lockd with v3).
+pub(super) fn journal_mode_for(magic: i64) -> &'static str {
+    if NETWORK_FS.contains(&magic) {
+        "DELETE"
+    } else {
+        "WAL"
+    }
+}
+
+/// The `statfs` magic of the filesystem holding `path` (its directory when
+/// the file does not exist yet); `None` when it cannot be asked.
+fn fs_magic(path: &Path) -> Option<i64> {
+    let dir = match path.parent() {
+        Some(p) if !path.exists() && !p.as_os_str().is_empty() => p,
+        _ => path,
+    };
+    let stat = nix::sys::statfs::statfs(dir).ok()?;
+    #[allow(clippy::unnecessary_cast)] // the field's type differs by target
+    Some(stat.filesystem_type().0 as i64)
+}
+
 /// Opens the file, sets the pragmas and brings the schema up to date.
 pub(super) fn open(path: &Path) -> Res<Connection> {
+    let want = fs_magic(path).map_or("WAL", journal_mode_for);
+    if want != "WAL" {
+        log::warn!(
+            "state file {} is on a network filesystem: using a rollback journal; \
+             a local file (--state) is faster and safer",
+            path.display()
+        );
+    }
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        // TODO(#3): NFS homes cannot use WAL; detect them and say so.
-        log::warn!("state file {} not in WAL mode: {mode}", path.display());
+    let sql = format!("PRAGMA journal_mode = {want}");
+    let mode: String = conn.query_row(&sql, [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case(want) {
+        log::warn!(
+            "state file {} in journal mode {mode}, not {want}",
+            path.display()
+        );
     }
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     let mut conn = conn;
@@ -221,6 +267,17 @@ mod tests {
             .query_row("SELECT count(*) FROM cache", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0, "cache rows go with their message");
+    }
+
+    #[test]
+    fn network_filesystems_get_a_rollback_journal() {
+        assert_eq!(journal_mode_for(0x6969), "DELETE", "NFS");
+        assert_eq!(journal_mode_for(0xFF53_4D42), "DELETE", "CIFS");
+        assert_eq!(journal_mode_for(0xEF53), "WAL", "ext4");
+        assert_eq!(journal_mode_for(0x0102_1994), "WAL", "tmpfs");
+        let dir = tempfile::tempdir().unwrap();
+        let magic = fs_magic(&dir.path().join("not-yet")).unwrap();
+        assert_eq!(Some(magic), fs_magic(dir.path()));
     }
 
     #[test]
