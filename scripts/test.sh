@@ -4,14 +4,15 @@
 #   scripts/test.sh [extra cargo test arguments]
 #
 # The tests run real programs: nmh (in /usr/bin/mh), openssl (test
-# certificates for the login front end) and systemd-socket-activate (socket
-# activation of asimap-login). Missing Debian packages are installed with
+# certificates for the login front end), systemd-socket-activate (socket
+# activation of asimap-login), strace (crash and race tests inject faults),
+# useradd/chpasswd (test users) and prlimit/setpriv (util-linux). Missing Debian packages are installed with
 # apt-get, as root or through sudo. A tool that is still missing afterwards
 # stops the run here, loudly, instead of letting tests skip.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PACKAGES=(nmh openssl systemd)
+PACKAGES=(nmh openssl systemd strace passwd util-linux)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -36,7 +37,9 @@ fi
 # Fail loudly if a tool the tests run is still not there.
 for tool in /usr/bin/mh/inc /usr/bin/mh/scan /usr/bin/mh/mark \
             /usr/bin/mh/folder /usr/bin/mh/sortm /usr/bin/mh/refile \
-            /usr/bin/mh/rmm /usr/bin/openssl /usr/bin/systemd-socket-activate; do
+            /usr/bin/mh/rmm /usr/bin/openssl /usr/bin/systemd-socket-activate \
+            /usr/bin/strace /usr/sbin/useradd /usr/sbin/chpasswd /usr/bin/prlimit \
+            /usr/bin/setpriv; do
     if [ ! -x "$tool" ]; then
         echo "test.sh: $tool is missing; the tests cannot run without it" >&2
         exit 1
