@@ -229,3 +229,14 @@ pub fn self_naming(id: &str, date_secs: u32) -> String {
          body-of {id}@test\n"
     )
 }
+
+/// Clears a "keep running" flag when dropped, so that a background loop
+/// stops even when the test thread panics (a scoped thread would
+/// otherwise keep the test waiting for ever).
+pub struct StopOnDrop<'a>(pub &'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
