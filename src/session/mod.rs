@@ -191,6 +191,14 @@ impl Session {
         if !spec.update_after || matches!(result, Err(CmdError::Io(_))) {
             return;
         }
+        // The folder's lock is busy: a sync now would wait as long again
+        // before the client hears NO [INUSE]; the next command catches up.
+        if matches!(
+            result,
+            Err(CmdError::Store(crate::state::StateError::InUse))
+        ) {
+            return;
+        }
         let ConnState::Selected(sel) = &mut self.state else {
             return;
         };

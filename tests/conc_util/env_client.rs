@@ -62,7 +62,13 @@ impl EnvClient {
     /// Starts the engine on `tree` with `env` added and reads the greeting.
     #[track_caller]
     pub fn start(tree: &MhTree, env: &[(&str, &str)]) -> EnvClient {
-        let (mut cmd, log) = tree.engine_command(&[]);
+        Self::start_wrapped(tree, &[], env)
+    }
+
+    /// [`EnvClient::start`] through a wrapper such as `prlimit --nofile=8`.
+    #[track_caller]
+    pub fn start_wrapped(tree: &MhTree, wrapper: &[&str], env: &[(&str, &str)]) -> EnvClient {
+        let (mut cmd, log) = tree.wrapped_engine_command(wrapper, &[]);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -90,6 +96,22 @@ impl EnvClient {
         let g = c.next_resp();
         assert_eq!(g.status(), "PREAUTH", "greeting {g:?}");
         c
+    }
+}
+
+impl EnvClient {
+    /// The tail of the engine's stderr log.
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+
+    /// Sends LOGOUT, expects OK, and waits for the process to end.
+    #[track_caller]
+    pub fn logout(mut self) {
+        self.ok_cmd("LOGOUT");
+        self.stdin = None;
+        let status = self.child.wait().expect("wait for asimap-stdio");
+        assert!(status.success(), "asimap-stdio exited with {status}");
     }
 }
 
