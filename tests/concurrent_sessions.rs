@@ -238,3 +238,46 @@ fn three_sessions_interleaving_converge() {
     b.logout();
     c.logout();
 }
+
+/// Session A deletes and re-creates `work` (a new UIDVALIDITY) and
+/// appends to it; UID 1 now names another message.
+fn recreate_work(tree: &MhTree) {
+    let mut a = tree.client();
+    a.ok("DELETE work");
+    a.ok("CREATE work");
+    let msg = simple_message("reborn", "Reborn", "x\n");
+    a.append("work", "", msg.as_bytes()).ok();
+    a.logout();
+}
+
+#[test]
+fn a_recreated_mailbox_ends_the_other_session_with_bye() {
+    // B must not carry on with old UIDs under the new UIDVALIDITY: its
+    // message 1 (UID 1) would silently become another message.
+    let tree = MhTree::new();
+    tree.fill("work", 3);
+    let mut b = tree.client();
+    b.select("work");
+    recreate_work(&tree);
+    let r = b.cmd("NOOP");
+    assert!(!r.untagged("BYE").is_empty(), "no BYE: {r}");
+    assert!(r.untagged("FETCH").is_empty(), "old numbers reused: {r}");
+    b.close_stdin();
+    assert!(b.read_to_end().is_empty(), "output after BYE");
+    assert!(b.wait_exit().success());
+}
+
+#[test]
+fn a_recreated_mailbox_ends_an_idling_session_with_bye() {
+    let tree = MhTree::new();
+    tree.fill("work", 2);
+    let mut b = tree.client();
+    b.select("work");
+    start_idle(&mut b, "i1");
+    recreate_work(&tree);
+    let r = b.read_reply("i1");
+    assert!(!r.untagged("BYE").is_empty(), "no BYE: {r}");
+    b.close_stdin();
+    assert!(b.read_to_end().is_empty(), "output after IDLE ended");
+    assert!(b.wait_exit().success());
+}

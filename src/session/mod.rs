@@ -89,6 +89,10 @@ impl Session {
             };
             self.frame(frame)?;
             self.out.flush()?;
+            if matches!(&self.state, ConnState::Selected(sel) if sel.invalidated) {
+                // selected.rs sent `* BYE`: the view cannot be repaired.
+                self.state = ConnState::Logout;
+            }
         }
         self.out.flush()
     }

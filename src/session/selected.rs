@@ -31,6 +31,10 @@ pub struct Selected {
     pub keywords: BTreeSet<String>,
     /// FETCHes refused with EXPUNGEISSUED since the last EXPUNGE responses.
     pub expunge_strikes: u32,
+    /// Set when the folder's UIDVALIDITY changed under this session (the
+    /// mailbox was deleted and created again): the view is meaningless,
+    /// `* BYE` went out, and the session must end after this command.
+    pub invalidated: bool,
     summary: FolderSummary,
 }
 
@@ -56,6 +60,7 @@ impl Selected {
             gone: HashSet::new(),
             keywords,
             expunge_strikes: 0,
+            invalidated: false,
             summary,
         })
     }
@@ -155,7 +160,20 @@ impl Selected {
         allow_expunge: bool,
         quiet: &HashSet<u32>,
     ) -> Result<Vec<usize>, StateError> {
-        let summary = store.sync(&self.mailbox)?;
+        if self.invalidated {
+            return Ok(Vec::new());
+        }
+        let summary = match store.sync(&self.mailbox) {
+            Err(StateError::NoMailbox) => {
+                self.invalidate(out, "Mailbox was deleted or renamed");
+                return Ok(Vec::new());
+            }
+            r => r?,
+        };
+        if summary.uidvalidity != self.uidvalidity {
+            self.invalidate(out, "Mailbox was recreated (UIDVALIDITY changed)");
+            return Ok(Vec::new());
+        }
         let mut changed_uids = Vec::new();
         let mut added = Vec::new();
         if summary != self.summary {
@@ -182,6 +200,17 @@ impl Selected {
             }
         }
         Ok(changed)
+    }
+
+    /// The folder is gone, or its UIDVALIDITY changed so that new UIDs
+    /// may repeat old ones: neither EXPUNGE nor EXISTS can tell the client
+    /// the truth (its cache would pair old bodies with new UIDs). Ends the
+    /// session with `* BYE` instead, and the client resynchronises from
+    /// scratch (RFC 3501 §2.3.1.1).
+    fn invalidate(&mut self, out: &mut Output, why: &str) {
+        log::warn!("{}: {why}; ending the session", self.mailbox);
+        out.untagged(&format!("BYE {why}; select it again"));
+        self.invalidated = true;
     }
 
     /// Merges fresh rows into the view: marks vanished UIDs as gone,

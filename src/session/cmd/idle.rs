@@ -58,6 +58,10 @@ pub fn idle(s: &mut Session, _tag: &Tag, _body: CommandBody) -> CmdResult {
         let version = s.store.data_version().ok();
         update(s)?;
         s.out.flush()?;
+        if matches!(&s.state, ConnState::Selected(sel) if sel.invalidated) {
+            // `* BYE` went out; the session ends after this completion.
+            return Ok("IDLE terminated".into());
+        }
         if !wait_for_change(s, watch.as_ref(), version)? {
             return done(s);
         }
