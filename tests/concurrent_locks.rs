@@ -120,7 +120,7 @@ fn nmh_mark_loops_and_imap_stores_both_survive() {
                 let n = (k % 10 + 1).to_string();
                 // tree.nmh panics when a mark fails (it must never fail).
                 tree.nmh("mark", &["+inbox", &n, "-sequence", &format!("nmh{k}")]);
-                if k % 4 == 0 {
+                if k.is_multiple_of(4) {
                     tree.nmh("mark", &["+inbox", &n, "-sequence", "unseen", "-delete"]);
                 }
             }

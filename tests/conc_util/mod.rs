@@ -33,7 +33,8 @@ impl Model {
     #[track_caller]
     pub fn load(c: &mut impl Conn) -> Model {
         let mut m = Model::default();
-        let r = c.ok_cmd("FETCH 1:* (UID FLAGS)");
+        // UID FETCH: `FETCH 1:*` is refused in an empty mailbox.
+        let r = c.ok_cmd("UID FETCH 1:* (UID FLAGS)");
         let count = r.fetches().iter().map(|(n, _)| *n).max().unwrap_or(0);
         m.uids.resize(count as usize, 0);
         m.flags.resize(count as usize, Vec::new());
@@ -113,16 +114,27 @@ impl Model {
     /// same flags (after applying whatever arrived with it).
     #[track_caller]
     pub fn check(&mut self, c: &mut impl Conn) {
-        let r = c.ok_cmd("FETCH 1:* (UID FLAGS)");
-        let mut fresh = Model::default();
-        for resp in &r.untagged {
-            match resp.numbered() {
-                Some((_, k)) if k == "FETCH" => {}
-                _ => self.apply_one(resp),
+        // Until a reply carries no EXPUNGE or EXISTS (whose numbers
+        // would mix with the FETCH data), apply them and ask again.
+        let r = loop {
+            let r = c.ok_cmd("UID FETCH 1:* (UID FLAGS)");
+            let moved = r.untagged.iter().any(|x| {
+                x.numbered()
+                    .is_some_and(|(_, k)| k == "EXPUNGE" || k == "EXISTS")
+            });
+            // An unsolicited FETCH besides the data: flags changed now.
+            let fetched: Vec<u32> = r.fetches().iter().map(|(n, _)| *n).collect();
+            let distinct: std::collections::BTreeSet<u32> = fetched.iter().copied().collect();
+            if !moved && distinct.len() == fetched.len() {
+                break r;
             }
-        }
-        fresh.uids = vec![0; self.uids.len()];
-        fresh.flags = vec![Vec::new(); self.uids.len()];
+            self.apply(&r.untagged);
+        };
+        let mut fresh = Model {
+            uids: vec![0; self.uids.len()],
+            flags: vec![Vec::new(); self.uids.len()],
+            ..Model::default()
+        };
         let fetches: Vec<&Resp> = r.untagged.iter().filter(|x| x.fetch().is_some()).collect();
         for resp in fetches {
             let (n, _) = resp.numbered().unwrap_or_default();
