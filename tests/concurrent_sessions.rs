@@ -281,3 +281,29 @@ fn a_recreated_mailbox_ends_an_idling_session_with_bye() {
     assert!(b.read_to_end().is_empty(), "output after IDLE ended");
     assert!(b.wait_exit().success());
 }
+
+#[test]
+fn uid_expunge_after_numbers_shifted_by_another_session() {
+    // Pitfall 18: A expunged message 1, which B has not heard of yet; B's
+    // UID EXPUNGE of the message it knows as 4 must name the right
+    // numbers, which the model checks as it applies them.
+    let (_tree, mut a, mut b, mut m) = two_sessions(5);
+    let (uid1, uid4) = (m.uids[0], m.uids[3]);
+    a.ok("STORE 1 +FLAGS (\\Deleted)");
+    a.ok("EXPUNGE");
+    let r = b.ok("UID STORE 1:* FLAGS (\\Seen)");
+    m.apply(&r.untagged);
+    let r = b.ok(&format!("UID STORE {uid4} +FLAGS (\\Deleted)"));
+    m.apply(&r.untagged);
+    let r = b.ok(&format!("UID EXPUNGE {uid4}"));
+    m.apply(&r.untagged);
+    if m.uids.contains(&uid1) || m.uids.contains(&uid4) {
+        noop_until(&mut b, &mut m, |m| {
+            !m.uids.contains(&uid1) && !m.uids.contains(&uid4)
+        });
+    }
+    assert_eq!(m.uids.len(), 3);
+    m.check(&mut b);
+    a.logout();
+    b.logout();
+}
