@@ -176,19 +176,25 @@ impl Selected {
         }
         let mut changed_uids = Vec::new();
         let mut added = Vec::new();
-        if summary != self.summary {
+        let fresh = summary != self.summary;
+        if fresh {
             let rows = store.messages(&self.mailbox)?;
             (changed_uids, added) = self.merge(rows);
             self.summary = summary;
         }
+        let expunging = allow_expunge && !self.gone.is_empty();
         if allow_expunge {
             self.send_expunges(out);
         }
         self.add_new(store, out, added)?;
-        let keywords = keywords_of(&self.msgs);
-        if keywords != self.keywords {
-            self.keywords = keywords;
-            self.flags_responses(out);
+        // The keywords in use only change through a merge or an expunge:
+        // skip the walk over every message when neither happened.
+        if fresh || expunging {
+            let keywords = keywords_of(&self.msgs);
+            if keywords != self.keywords {
+                self.keywords = keywords;
+                self.flags_responses(out);
+            }
         }
         let mut changed = Vec::new();
         for uid in changed_uids {
