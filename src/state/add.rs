@@ -218,12 +218,16 @@ impl Store {
         for a in added {
             let f = &a.file;
             if let Some(uid) = existing_uid(&tx, folder.id, f)? {
+                if a.source.is_none() {
+                    super::guard::mark_fresh(&tx, folder.id, uid)?;
+                }
                 uids.push(uid);
                 continue;
             }
             insert_row(&tx, folder.id, uidnext, f, &index.text(f.number), modseq)?;
-            if let Some(source) = a.source {
-                inherit_cache(&tx, folder.id, uidnext, source)?;
+            match a.source {
+                Some(source) => inherit_cache(&tx, folder.id, uidnext, source)?,
+                None => super::guard::mark_fresh(&tx, folder.id, uidnext)?,
             }
             uids.push(uidnext);
             uidnext = uidnext.saturating_add(1);

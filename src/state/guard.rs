@@ -22,9 +22,10 @@ use super::flags::FlagIndex;
 use super::folders;
 use super::sync::insert_row;
 
-/// How long an appended file is watched. inc writes all its messages
-/// within moments of its readdir; two seconds cover a slow one.
-pub(super) const GRACE: Duration = Duration::from_secs(2);
+/// How long an appended file is watched. inc writes its messages within
+/// moments of its readdir on an idle machine; on a loaded one (the soak
+/// test) seconds pass between the two.
+pub(super) const GRACE: Duration = Duration::from_secs(10);
 
 /// An appended message still watched for inc's overwrite.
 pub(super) struct Guard {
@@ -118,20 +119,37 @@ impl Store {
             match g.verdict() {
                 Verdict::Watch => self.guards.push(g),
                 Verdict::Done => {}
-                Verdict::Clobbered(now) => {
-                    if let Err(e) = self.repair(&g, &now) {
+                Verdict::Clobbered(now) => match self.repair(&g, &now) {
+                    Ok((file, uid)) => self.watch_again(g, file, uid),
+                    Err(e) => {
                         log::warn!("{}: re-adding overwritten message: {e:?}", g.folder);
                         self.guards.push(g);
                     }
-                }
+                },
             }
+        }
+    }
+
+    /// Watches the copy a repair made (a still running inc may overwrite
+    /// that one too).
+    fn watch_again(&mut self, g: Guard, file: MsgFile, uid: u32) {
+        let dir = g.folder.path(&self.profile.path);
+        if let Ok(fd) = message::open_checked(&dir, file.number, &file.identity) {
+            self.guards.push(Guard {
+                uid,
+                file: fd,
+                written: file.identity,
+                since: Instant::now(),
+                ..g
+            });
         }
     }
 
     /// Adds `g`'s message again and gives the content found in its old
     /// inode a UID of its own, in one transaction under nmh's lock (so
-    /// that no sync sees the new file before its row exists).
-    fn repair(&mut self, g: &Guard, clobbered: &Identity) -> Res<()> {
+    /// that no sync sees the new file before its row exists). Returns the
+    /// new file and the UID it has.
+    fn repair(&mut self, g: &Guard, clobbered: &Identity) -> Res<(MsgFile, u32)> {
         log::warn!(
             "{}: UID {} was overwritten by another program (inc?); adding it again",
             g.folder,
@@ -144,19 +162,22 @@ impl Store {
             lock_wait,
             ..
         } = self;
-        let mut work = |seqs: &mut Sequences| -> Res<()> {
+        let mut work = |seqs: &mut Sequences| -> Res<(MsgFile, u32)> {
             let file = message::add(&dir, profile, &g.bytes, g.mtime)?;
             super::add::flag_new(seqs, profile, file.number, &g.flags);
             let index = FlagIndex::new(profile, seqs);
-            record_repair(conn, g, &file, clobbered, &index)
+            let uid = record_repair(conn, g, &file, clobbered, &index)?;
+            Ok((file, uid))
         };
         match profile.sequences_path(&dir) {
-            Some(path) => {
-                Sequences::update(&path, profile.locking, *lock_wait, |s| work(s))??;
-            }
-            None => work(&mut Sequences::default())?,
+            Some(path) => Ok(Sequences::update(
+                &path,
+                profile.locking,
+                *lock_wait,
+                |s| work(s),
+            )??),
+            None => work(&mut Sequences::default()),
         }
-        Ok(())
     }
 }
 
@@ -175,20 +196,20 @@ pub(super) struct GuardData<'a> {
 }
 
 /// The rows after a repair: the UID moves to the new file, and the
-/// overwritten inode gets a new UID (unless a sync already made one for
-/// it, which happens where files have no birth time).
+/// overwritten inode gets a new UID; when a sync already expunged the UID
+/// or recorded the new content under it, the new file gets a new UID.
 fn record_repair(
     conn: &mut Connection,
     g: &Guard,
     file: &MsgFile,
     clobbered: &Identity,
     index: &FlagIndex,
-) -> Res<()> {
+) -> Res<u32> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let folder = folders::find_or_insert(&tx, g.folder.as_str())?;
     let modseq = folder.highestmodseq + 1;
     let mut uidnext = folder.uidnext;
-    match number_of(&tx, folder.id, g.uid)? {
+    let ours = match number_of(&tx, folder.id, g.uid, &g.written)? {
         Some(old) => {
             move_uid(
                 &tx,
@@ -203,6 +224,7 @@ fn record_repair(
                 identity: *clobbered,
             };
             insert_row(&tx, folder.id, uidnext, &left, &index.text(old), modseq)?;
+            g.uid
         }
         None => {
             insert_row(
@@ -213,8 +235,9 @@ fn record_repair(
                 &index.text(file.number),
                 modseq,
             )?;
+            uidnext
         }
-    }
+    };
     uidnext = uidnext.saturating_add(1);
     tx.execute(
         "UPDATE folders SET uidnext = ?2, highestmodseq = ?3, generation = generation + 1
@@ -223,16 +246,46 @@ fn record_repair(
     )?;
     folders::recount(&tx, folder.id)?;
     tx.commit()?;
+    Ok(ours)
+}
+
+/// Notes in the state file that `uid` was appended just now, so that
+/// every session's sync takes a rewrite of it for inc's overwrite.
+pub(super) fn mark_fresh(conn: &Connection, folder: i64, uid: u32) -> Res<()> {
+    let until = super::stamp::now_ns().saturating_add(2 * GRACE.as_nanos() as i64);
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO fresh (folder, uid, until_ns) VALUES (?1, ?2, ?3)",
+    )?;
+    stmt.execute(params![folder, uid, until])?;
     Ok(())
 }
 
-/// The MH number the rows give `uid`.
-fn number_of(conn: &Connection, folder: i64, uid: u32) -> Res<Option<MsgNum>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT number FROM messages WHERE folder = ?1 AND uid = ?2")?;
-    Ok(stmt
-        .query_row(params![folder, uid], |r| r.get(0))
-        .optional()?)
+/// The UIDs of `folder` appended moments ago; forgets the older ones.
+pub(super) fn fresh_uids(conn: &Connection, folder: i64, now_ns: i64) -> Res<Vec<u32>> {
+    let mut forget = conn.prepare_cached("DELETE FROM fresh WHERE until_ns < ?1")?;
+    forget.execute([now_ns])?;
+    let mut stmt = conn.prepare_cached("SELECT uid FROM fresh WHERE folder = ?1")?;
+    let uids = stmt.query_map([folder], |r| r.get(0))?;
+    Ok(uids.collect::<Result<_, _>>()?)
+}
+
+/// The MH number the rows give `uid` while the row still describes our
+/// bytes (`written`); `None` when it is gone, or when a sync already
+/// recorded the overwriting content under it, which then keeps the UID
+/// (a UID never changes content once shown).
+fn number_of(conn: &Connection, folder: i64, uid: u32, written: &Identity) -> Res<Option<MsgNum>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT number, size, mtime_ns FROM messages WHERE folder = ?1 AND uid = ?2",
+    )?;
+    let row = stmt
+        .query_row(params![folder, uid], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })
+        .optional()?;
+    let ours = |&(_, size, mtime): &(MsgNum, i64, i64)| {
+        size as u64 == written.size && mtime == written.mtime_ns
+    };
+    Ok(row.filter(ours).map(|(n, _, _)| n))
 }
 
 /// Points `uid`'s row at `file`, forgetting its cached metadata.

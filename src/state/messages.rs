@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
-use crate::mh::{FolderName, Identity, MhError, Sequences, message};
+use crate::mh::{FolderName, Identity, MhError, MsgNum, Sequences, message};
 
 use super::fault::Res;
 use super::flags::{split, still_there};
@@ -122,7 +122,7 @@ impl Store {
     pub(super) fn open_row(&mut self, mailbox: &str, row: &MessageRow) -> Res<File> {
         let name = self.folder_of(mailbox)?;
         let dir = name.path(&self.profile.path);
-        match message::open_checked(&dir, row.number, &row.identity) {
+        match open_exact(&dir, row.number, &row.identity) {
             Err(MhError::MessageGone(_)) => {}
             other => return Ok(other?),
         }
@@ -211,13 +211,26 @@ fn reopen(conn: &Connection, dir: &Path, folder: i64, row: &MessageRow) -> Res<O
     let Some(now) = stored_by_uid(conn, folder, row.uid)? else {
         return Err(StateError::Expunged.into());
     };
-    if now.number == row.number || !now.identity.same_message(&row.identity) {
+    let same = now.number == row.number && now.identity == row.identity;
+    if same || !now.identity.same_message(&row.identity) {
         return Ok(None);
     }
-    match message::open_checked(dir, now.number, &now.identity) {
+    match open_exact(dir, now.number, &now.identity) {
         Ok(file) => Ok(Some(file)),
         Err(MhError::MessageGone(_)) => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Opens message `n` when it is `expected` with the same size and mtime
+/// too: content rewritten since the row was read (inc's overwrite, or
+/// `anno`) must not be served under the row's UID before a sync decided
+/// what it is.
+fn open_exact(dir: &Path, n: MsgNum, expected: &Identity) -> Result<File, MhError> {
+    let file = message::open_checked(dir, n, expected)?;
+    match message::identity_of(&file)? == *expected {
+        true => Ok(file),
+        false => Err(MhError::MessageGone(n)),
     }
 }
 

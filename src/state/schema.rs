@@ -19,7 +19,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Schema migrations; entry `i` takes the file from version `i` to `i + 1`.
 /// Released entries are never edited, only appended to.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: folders, messages, expunged UIDs, subscriptions.
 ///
@@ -105,6 +105,19 @@ CREATE TABLE cache (
 INSERT INTO cache (folder, uid, blob)
     SELECT folder, uid, cache FROM messages WHERE cache IS NOT NULL;
 ALTER TABLE messages DROP COLUMN cache;
+";
+
+/// Version 4: messages APPENDed moments ago, until when. A sync that
+/// finds such a file rewritten takes it for inc's overwrite
+/// (mh-compat.md §4), not for `anno`: the UID goes, and the content now
+/// there gets a new one (the appending session adds its message again).
+const V4: &str = "
+CREATE TABLE fresh (
+    folder INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    until_ns INTEGER NOT NULL,
+    PRIMARY KEY (folder, uid)
+) WITHOUT ROWID;
 ";
 
 /// `.asimap.sqlite` in the mail root, creating the root if it is missing.

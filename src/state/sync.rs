@@ -249,6 +249,8 @@ fn apply(
     let index = FlagIndex::new(profile, &snap.seqs);
     let mut plan = plan(&stored, &files);
     let now = stamp::now_ns();
+    let fresh = super::guard::fresh_uids(tx, row.id, now)?;
+    split_overwritten(&mut plan, &stored, &files, &fresh, now);
     let pending = hold_back_pending(&mut plan, &files, now);
     let modseq = row.highestmodseq + 1;
     let diff = Diff {
@@ -413,6 +415,37 @@ pub(super) fn plan(stored: &[Stored], files: &[MsgFile]) -> Plan {
     }
     plan.gone = (0..stored.len()).filter(|si| !taken[*si]).collect();
     plan
+}
+
+/// Turns a matched pair whose content changed into a vanished row and a
+/// new file when the file was born moments ago, or (without birth times)
+/// its row was appended moments ago (`fresh`): that is inc's overwrite
+/// (mh-compat.md §4) or inc still writing its own new file, and a UID
+/// never changes content. Older files rewritten in place keep their UID
+/// (`anno`).
+fn split_overwritten(
+    plan: &mut Plan,
+    stored: &[Stored],
+    files: &[MsgFile],
+    fresh: &[u32],
+    now_ns: i64,
+) {
+    let young = |s: &Stored| {
+        let window = 2 * super::guard::GRACE.as_nanos() as i64;
+        fresh.contains(&s.uid) || s.identity.btime_ns.is_some_and(|b| now_ns - b < window)
+    };
+    let mut kept = Vec::with_capacity(plan.matched.len());
+    for &(si, fi) in &plan.matched {
+        let (s, f) = (&stored[si], &files[fi]);
+        if s.identity != f.identity && young(s) {
+            plan.gone.push(si);
+            plan.added.push(fi);
+        } else {
+            kept.push((si, fi));
+        }
+    }
+    plan.matched = kept;
+    plan.added.sort_by_key(|&fi| files[fi].number);
 }
 
 /// Leaves out new files that are empty and were written within the settle
