@@ -226,14 +226,21 @@ fn listing(c: &mut Client) -> Vec<Seen> {
 }
 
 /// A session's step; `folder` is the one it has selected.
-fn imap_step(c: &mut Client, book: &Mutex<Book>, rng: &mut Rng, n: usize, round: u64) {
+///
+/// MOVE goes from b to a only, against the direction nmh refiles
+/// (inbox to a to b): an IMAP MOVE and a refile of the same message at
+/// the same moment would both succeed and leave two copies, which no
+/// server can prevent without holding two folders' locks at once.
+fn imap_step(c: &mut Client, book: &Mutex<Book>, rng: &mut Rng, at: (usize, &str), round: u64) {
+    let (n, folder) = at;
     let cmd = match round % 6 {
         0 | 1 => {
             let id = format!("imap{n}-{round}");
             append_cmd("x", append_target(), "", &message(&id))[2..].to_string()
         }
         2 => format!("STORE {} +FLAGS (\\Seen $Soak)", 1 + rng.below(3)),
-        3 => "MOVE 1 b".to_string(),
+        3 if folder == "b" => "MOVE 1 a".to_string(),
+        3 => "NOOP".to_string(),
         4 => return expunge_one(c, book),
         _ => "NOOP".to_string(),
     };
@@ -302,7 +309,7 @@ fn session(
         let validity = r.ok_code_number("UIDVALIDITY") as u32;
         for _ in 0..25 {
             round += 1;
-            imap_step(&mut c, &book, &mut rng, n, round);
+            imap_step(&mut c, &book, &mut rng, (n, imap), round);
             if round % 5 == 0 {
                 memory.check(imap, validity, &listing(&mut c));
             }

@@ -452,9 +452,12 @@ fn split_overwritten(
 /// time: `inc` writes straight into the numbered file, so it may still be
 /// growing. Returns true when one was held back (read again next sync).
 ///
-/// TODO(#3): a file inc is still writing can be non-empty already; the
-/// full rule (size and mtime stable, sequences rewritten after it) and the
-/// inc clobber race of mh-compat.md §4 are not handled yet.
+/// A file inc is still writing can be non-empty already: it is announced
+/// with what it holds, and when it grows (born moments ago) the UID goes
+/// and the full content gets a new one (`split_overwritten`).
+/// TODO(#3): the full rule of mh-compat.md §4 (size and mtime stable,
+/// sequences rewritten after the file) would spare the client that
+/// expunge; without birth times only appended rows get the split.
 fn hold_back_pending(plan: &mut Plan, files: &[MsgFile], now_ns: i64) -> bool {
     let before = plan.added.len();
     plan.added.retain(|&fi| {
