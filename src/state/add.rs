@@ -15,7 +15,7 @@ use super::Store;
 use super::fault::{Fault, Res};
 use super::flags::{self, FlagIndex, has_seen, mark_seen};
 use super::folders;
-use super::guard::GuardData;
+use super::guard::{GuardData, mark_fresh};
 use super::sync::{Stored, insert_row, load_some};
 
 /// A message added to a folder, with the flags it must get.
@@ -89,16 +89,21 @@ impl Store {
         made: &mut Option<MsgFile>,
     ) -> Res<(MsgFile, FlagIndex)> {
         let profile = &self.profile;
+        let conn = &self.conn;
         let Some(path) = profile.sequences_path(dir) else {
             let file = message::add(dir, profile, bytes, mtime)?;
             *made = Some(file);
+            mark_fresh(conn, &file.identity)?;
             return Ok((file, FlagIndex::new(profile, &Sequences::default())));
         };
         let outcome = Sequences::update(&path, profile.locking, self.lock_wait, |seqs| {
             let file = message::add(dir, profile, bytes, mtime)?;
             *made = Some(file);
+            // Before the lock goes, so that every sync that can see the
+            // file also knows it as just appended.
+            mark_fresh(conn, &file.identity)?;
             flag_new(seqs, profile, file.number, flags);
-            Ok::<_, MhError>((file, FlagIndex::new(profile, seqs)))
+            Ok::<_, Fault>((file, FlagIndex::new(profile, seqs)))
         })??;
         Ok(outcome)
     }
@@ -218,16 +223,12 @@ impl Store {
         for a in added {
             let f = &a.file;
             if let Some(uid) = existing_uid(&tx, folder.id, f)? {
-                if a.source.is_none() {
-                    super::guard::mark_fresh(&tx, folder.id, uid)?;
-                }
                 uids.push(uid);
                 continue;
             }
             insert_row(&tx, folder.id, uidnext, f, &index.text(f.number), modseq)?;
-            match a.source {
-                Some(source) => inherit_cache(&tx, folder.id, uidnext, source)?,
-                None => super::guard::mark_fresh(&tx, folder.id, uidnext)?,
+            if let Some(source) = a.source {
+                inherit_cache(&tx, folder.id, uidnext, source)?;
             }
             uids.push(uidnext);
             uidnext = uidnext.saturating_add(1);

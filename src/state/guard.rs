@@ -164,6 +164,7 @@ impl Store {
         } = self;
         let mut work = |seqs: &mut Sequences| -> Res<(MsgFile, u32)> {
             let file = message::add(&dir, profile, &g.bytes, g.mtime)?;
+            mark_fresh(conn, &file.identity)?;
             super::add::flag_new(seqs, profile, file.number, &g.flags);
             let index = FlagIndex::new(profile, seqs);
             let uid = record_repair(conn, g, &file, clobbered, &index)?;
@@ -249,24 +250,25 @@ fn record_repair(
     Ok(ours)
 }
 
-/// Notes in the state file that `uid` was appended just now, so that
-/// every session's sync takes a rewrite of it for inc's overwrite.
-pub(super) fn mark_fresh(conn: &Connection, folder: i64, uid: u32) -> Res<()> {
+/// Notes in the state file that the file `id` was appended just now, so
+/// that every session's sync takes a rewrite of it for inc's overwrite.
+pub(super) fn mark_fresh(conn: &Connection, id: &Identity) -> Res<()> {
     let until = super::stamp::now_ns().saturating_add(2 * GRACE.as_nanos() as i64);
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO fresh (folder, uid, until_ns) VALUES (?1, ?2, ?3)",
-    )?;
-    stmt.execute(params![folder, uid, until])?;
+    let mut stmt = conn
+        .prepare_cached("INSERT OR REPLACE INTO fresh (dev, ino, until_ns) VALUES (?1, ?2, ?3)")?;
+    stmt.execute(params![id.dev as i64, id.ino as i64, until])?;
     Ok(())
 }
 
-/// The UIDs of `folder` appended moments ago; forgets the older ones.
-pub(super) fn fresh_uids(conn: &Connection, folder: i64, now_ns: i64) -> Res<Vec<u32>> {
+/// The (dev, inode) pairs appended moments ago; forgets older ones.
+pub(super) fn fresh_inodes(conn: &Connection, now_ns: i64) -> Res<Vec<(u64, u64)>> {
     let mut forget = conn.prepare_cached("DELETE FROM fresh WHERE until_ns < ?1")?;
     forget.execute([now_ns])?;
-    let mut stmt = conn.prepare_cached("SELECT uid FROM fresh WHERE folder = ?1")?;
-    let uids = stmt.query_map([folder], |r| r.get(0))?;
-    Ok(uids.collect::<Result<_, _>>()?)
+    let mut stmt = conn.prepare_cached("SELECT dev, ino FROM fresh")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The MH number the rows give `uid` while the row still describes our

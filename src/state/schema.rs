@@ -107,16 +107,16 @@ INSERT INTO cache (folder, uid, blob)
 ALTER TABLE messages DROP COLUMN cache;
 ";
 
-/// Version 4: messages APPENDed moments ago, until when. A sync that
-/// finds such a file rewritten takes it for inc's overwrite
+/// Version 4: the inodes of messages APPENDed moments ago, until when. A
+/// sync that finds such a file rewritten takes it for inc's overwrite
 /// (mh-compat.md §4), not for `anno`: the UID goes, and the content now
 /// there gets a new one (the appending session adds its message again).
 const V4: &str = "
 CREATE TABLE fresh (
-    folder INTEGER NOT NULL,
-    uid INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
     until_ns INTEGER NOT NULL,
-    PRIMARY KEY (folder, uid)
+    PRIMARY KEY (dev, ino)
 ) WITHOUT ROWID;
 ";
 

@@ -249,8 +249,8 @@ fn apply(
     let index = FlagIndex::new(profile, &snap.seqs);
     let mut plan = plan(&stored, &files);
     let now = stamp::now_ns();
-    let fresh = super::guard::fresh_uids(tx, row.id, now)?;
-    split_overwritten(&mut plan, &stored, &files, &fresh, now);
+    let fresh = super::guard::fresh_inodes(tx, now)?;
+    split_overwritten(&mut plan, &stored, &files, &fresh);
     let pending = hold_back_pending(&mut plan, &files, now);
     let modseq = row.highestmodseq + 1;
     let diff = Diff {
@@ -418,22 +418,15 @@ pub(super) fn plan(stored: &[Stored], files: &[MsgFile]) -> Plan {
 }
 
 /// Turns a matched pair whose content changed into a vanished row and a
-/// new file when the file was born moments ago, or (without birth times)
-/// its row was appended moments ago (`fresh`): that is inc's overwrite
-/// (mh-compat.md §4) or inc still writing its own new file, and a UID
-/// never changes content. Older files rewritten in place keep their UID
+/// new file when the file was APPENDed moments ago (its inode is in
+/// `fresh`): that is inc's overwrite (mh-compat.md §4), and a UID never
+/// changes content. Other files rewritten in place keep their UID
 /// (`anno`).
-fn split_overwritten(
-    plan: &mut Plan,
-    stored: &[Stored],
-    files: &[MsgFile],
-    fresh: &[u32],
-    now_ns: i64,
-) {
-    let young = |s: &Stored| {
-        let window = 2 * super::guard::GRACE.as_nanos() as i64;
-        fresh.contains(&s.uid) || s.identity.btime_ns.is_some_and(|b| now_ns - b < window)
-    };
+fn split_overwritten(plan: &mut Plan, stored: &[Stored], files: &[MsgFile], fresh: &[(u64, u64)]) {
+    if fresh.is_empty() {
+        return;
+    }
+    let young = |s: &Stored| fresh.contains(&(s.identity.dev, s.identity.ino));
     let mut kept = Vec::with_capacity(plan.matched.len());
     for &(si, fi) in &plan.matched {
         let (s, f) = (&stored[si], &files[fi]);
@@ -452,12 +445,10 @@ fn split_overwritten(
 /// time: `inc` writes straight into the numbered file, so it may still be
 /// growing. Returns true when one was held back (read again next sync).
 ///
-/// A file inc is still writing can be non-empty already: it is announced
-/// with what it holds, and when it grows (born moments ago) the UID goes
-/// and the full content gets a new one (`split_overwritten`).
-/// TODO(#3): the full rule of mh-compat.md §4 (size and mtime stable,
-/// sequences rewritten after the file) would spare the client that
-/// expunge; without birth times only appended rows get the split.
+/// TODO(#3): a file inc is still writing can be non-empty already and is
+/// then announced with what it holds (its UID keeps the grown content,
+/// as after `anno`); the full rule of mh-compat.md §4 (size and mtime
+/// stable, sequences rewritten after the file) is not done yet.
 fn hold_back_pending(plan: &mut Plan, files: &[MsgFile], now_ns: i64) -> bool {
     let before = plan.added.len();
     plan.added.retain(|&fi| {
