@@ -201,6 +201,62 @@ pub fn add(
     Ok(msg)
 }
 
+/// A message written to its temporary file and made durable, not yet
+/// linked to a number: its identity is known before any other process
+/// can see it. The temporary is removed on drop.
+pub struct Pending {
+    temp: PathBuf,
+    identity: Identity,
+}
+
+impl Pending {
+    /// Writes `bytes` as [`add`] does, up to the link.
+    pub fn write(
+        dir: &Path,
+        profile: &Profile,
+        bytes: &[u8],
+        mtime: SystemTime,
+    ) -> Result<Pending, MhError> {
+        let temp = temp_path(dir);
+        // Built before writing, so that a failed write removes the file.
+        let pending = Pending {
+            temp,
+            identity: Identity {
+                dev: 0,
+                ino: 0,
+                btime_ns: None,
+                size: 0,
+                mtime_ns: 0,
+            },
+        };
+        let mut pending = pending;
+        pending.identity = write_temp(dir, &pending.temp, profile.msg_protect, bytes, mtime)?;
+        Ok(pending)
+    }
+
+    /// The identity the message will have under its number.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Links the message to the next free number and makes the name
+    /// durable.
+    pub fn link(&self, dir: &Path) -> Result<MsgFile, MhError> {
+        let number = link_next_free(dir, &self.temp)?;
+        sync_dir(dir)?;
+        Ok(MsgFile {
+            number,
+            identity: self.identity,
+        })
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        remove_temp(&self.temp);
+    }
+}
+
 /// Writes the temporary and links it to a free number.
 fn write_and_link(
     dir: &Path,
@@ -209,6 +265,20 @@ fn write_and_link(
     bytes: &[u8],
     mtime: SystemTime,
 ) -> Result<MsgFile, MhError> {
+    let identity = write_temp(dir, temp, mode, bytes, mtime)?;
+    let number = link_next_free(dir, temp)?;
+    Ok(MsgFile { number, identity })
+}
+
+/// Writes `bytes` to a new temporary file with `mode` and `mtime`, and
+/// fsyncs it; returns its identity.
+fn write_temp(
+    dir: &Path,
+    temp: &Path,
+    mode: u32,
+    bytes: &[u8],
+    mtime: SystemTime,
+) -> Result<Identity, MhError> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -222,9 +292,7 @@ fn write_and_link(
     file.write_all(bytes).map_err(io)?;
     file.set_modified(mtime).map_err(io)?;
     file.sync_all().map_err(io)?;
-    let identity = identity_of(&file)?;
-    let number = link_next_free(dir, temp)?;
-    Ok(MsgFile { number, identity })
+    identity_of(&file)
 }
 
 /// Links `temp` to the number after the highest one in `dir`, stepping

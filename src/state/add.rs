@@ -89,21 +89,20 @@ impl Store {
         made: &mut Option<MsgFile>,
     ) -> Res<(MsgFile, FlagIndex)> {
         let profile = &self.profile;
-        let conn = &self.conn;
+        // Marked as just appended before any other process can see it
+        // (and outside nmh's lock: a sync holds SQLite while locking).
+        let pending = message::Pending::write(dir, profile, bytes, mtime)?;
+        mark_fresh(&self.conn, pending.identity())?;
         let Some(path) = profile.sequences_path(dir) else {
-            let file = message::add(dir, profile, bytes, mtime)?;
+            let file = pending.link(dir)?;
             *made = Some(file);
-            mark_fresh(conn, &file.identity)?;
             return Ok((file, FlagIndex::new(profile, &Sequences::default())));
         };
         let outcome = Sequences::update(&path, profile.locking, self.lock_wait, |seqs| {
-            let file = message::add(dir, profile, bytes, mtime)?;
+            let file = pending.link(dir)?;
             *made = Some(file);
-            // Before the lock goes, so that every sync that can see the
-            // file also knows it as just appended.
-            mark_fresh(conn, &file.identity)?;
             flag_new(seqs, profile, file.number, flags);
-            Ok::<_, Fault>((file, FlagIndex::new(profile, seqs)))
+            Ok::<_, MhError>((file, FlagIndex::new(profile, seqs)))
         })??;
         Ok(outcome)
     }
@@ -338,7 +337,7 @@ fn discard<'a>(
 }
 
 /// The UID of the row another session already made for file `f`.
-fn existing_uid(conn: &Connection, folder: i64, f: &MsgFile) -> Res<Option<u32>> {
+pub(super) fn existing_uid(conn: &Connection, folder: i64, f: &MsgFile) -> Res<Option<u32>> {
     let mut stmt = conn.prepare_cached(
         "SELECT uid, btime_ns, size, mtime_ns FROM messages
          WHERE folder = ?1 AND number = ?2 AND ino = ?3 AND dev = ?4",

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Sequences, message};
+use crate::mh::{FolderName, Identity, MhError, MsgFile, MsgNum, Sequences, message};
 
 use super::Store;
 use super::fault::Res;
@@ -162,23 +162,21 @@ impl Store {
             lock_wait,
             ..
         } = self;
-        let mut work = |seqs: &mut Sequences| -> Res<(MsgFile, u32)> {
-            let file = message::add(&dir, profile, &g.bytes, g.mtime)?;
-            mark_fresh(conn, &file.identity)?;
+        let pending = message::Pending::write(&dir, profile, &g.bytes, g.mtime)?;
+        mark_fresh(conn, pending.identity())?;
+        // Linked under nmh's lock with its sequences; the rows are written
+        // after it is released (a sync holds SQLite while locking).
+        let link = |seqs: &mut Sequences| -> Result<_, MhError> {
+            let file = pending.link(&dir)?;
             super::add::flag_new(seqs, profile, file.number, &g.flags);
-            let index = FlagIndex::new(profile, seqs);
-            let uid = record_repair(conn, g, &file, clobbered, &index)?;
-            Ok((file, uid))
+            Ok((file, FlagIndex::new(profile, seqs)))
         };
-        match profile.sequences_path(&dir) {
-            Some(path) => Ok(Sequences::update(
-                &path,
-                profile.locking,
-                *lock_wait,
-                |s| work(s),
-            )??),
-            None => work(&mut Sequences::default()),
-        }
+        let (file, index) = match profile.sequences_path(&dir) {
+            Some(path) => Sequences::update(&path, profile.locking, *lock_wait, link)??,
+            None => link(&mut Sequences::default())?,
+        };
+        let uid = record_repair(conn, g, &file, clobbered, &index)?;
+        Ok((file, uid))
     }
 }
 
@@ -210,6 +208,11 @@ fn record_repair(
     let folder = folders::find_or_insert(&tx, g.folder.as_str())?;
     let modseq = folder.highestmodseq + 1;
     let mut uidnext = folder.uidnext;
+    if let Some(uid) = super::add::existing_uid(&tx, folder.id, file)? {
+        // A sync saw the new file first and gave it a UID; the old one
+        // goes with the next sync (its inode is just appended).
+        return Ok(uid);
+    }
     let ours = match number_of(&tx, folder.id, g.uid, &g.written)? {
         Some(old) => {
             move_uid(
