@@ -461,6 +461,72 @@ fn unlink_numbers(dir: &Path, numbers: impl Iterator<Item = MsgNum>) {
     }
 }
 
+/// Moves message `n` of `src_dir`, already opened and checked as `file`,
+/// into `dst_dir` at the first free number above `after`, as `refile`
+/// does: a hard link and an unlink of the old name (a copy through a
+/// temporary file when the folders are on different filesystems). The
+/// caller holds the source folder's sequence lock and fsyncs both
+/// directories when its batch is done ([`sync_dirs`]). Fails with
+/// [`MhError::MessageGone`] when the name no longer holds `file`.
+pub fn move_into(
+    src_dir: &Path,
+    n: MsgNum,
+    file: File,
+    dst_dir: &Path,
+    after: MsgNum,
+) -> Result<MsgFile, MhError> {
+    let src = src_dir.join(n.to_string());
+    let identity = identity_of(&file)?;
+    let number = match link_from(dst_dir, &src, after) {
+        Ok(number) => number,
+        Err(MhError::Io { source, .. }) if source.raw_os_error() == Some(libc::EXDEV) => {
+            let mode = file.metadata().map_or(0o600, |m| m.mode() & 0o777);
+            let (temp, _) = write_temp_copy(file, dst_dir, mode)?;
+            let linked = link_from(dst_dir, &temp, after);
+            remove_temp(&temp);
+            let number = linked?;
+            let copy = MsgFile { number, identity: stat_identity(dst_dir, number)? };
+            remove_source(&src)?;
+            return Ok(copy);
+        }
+        Err(e) => return Err(e),
+    };
+    let linked = stat_identity(dst_dir, number)?;
+    if !linked.same_message(&identity) {
+        // Another file took the name between the check and the link.
+        unlink_numbers(dst_dir, std::iter::once(number));
+        return Err(MhError::MessageGone(n));
+    }
+    remove_source(&src)?;
+    Ok(MsgFile { number, identity })
+}
+
+/// The identity of message `n` of `dir`.
+fn stat_identity(dir: &Path, n: MsgNum) -> Result<Identity, MhError> {
+    let path = dir.join(n.to_string());
+    let meta = std::fs::metadata(&path).map_err(|e| MhError::io(&path, e))?;
+    Ok(Identity::from_metadata(&meta))
+}
+
+/// Unlinks a moved message's old name; already gone is fine.
+fn remove_source(path: &Path) -> Result<(), MhError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(MhError::io(path, e)),
+    }
+}
+
+/// The highest message number in `dir` (0 when empty).
+pub fn highest(dir: &Path) -> Result<MsgNum, MhError> {
+    Ok(numbers(dir)?.into_iter().max().unwrap_or(0))
+}
+
+/// fsyncs directories so that new and removed names in them are durable.
+pub fn sync_dirs(dirs: &[&Path]) -> Result<(), MhError> {
+    dirs.iter().try_for_each(|d| sync_dir(d))
+}
+
 /// Removes messages as rmm would: runs the profile's `rmmproc` with the
 /// folder as cwd and the numbers as arguments when one is set, else unlinks
 /// them. Missing files are not an error.

@@ -19,11 +19,13 @@ use super::guard::{GuardData, mark_fresh};
 use super::sync::{Stored, insert_row, load_some};
 
 /// A message added to a folder, with the flags it must get.
-struct Added {
-    file: MsgFile,
-    flags: Vec<String>,
+pub(super) struct Added {
+    /// The new file.
+    pub(super) file: MsgFile,
+    /// Its flags in wire form.
+    pub(super) flags: Vec<String>,
     /// The source (folder id, UID) whose cache the row inherits.
-    source: Option<(i64, u32)>,
+    pub(super) source: Option<(i64, u32)>,
 }
 
 impl Store {
@@ -189,7 +191,7 @@ impl Store {
 
     /// Sets the flags of the copies in the destination's sequences, in
     /// one update.
-    fn flag_copies(&self, dir: &Path, added: &[Added]) -> Res<FlagIndex> {
+    pub(super) fn flag_copies(&self, dir: &Path, added: &[Added]) -> Res<FlagIndex> {
         let profile = &self.profile;
         let Some(path) = profile.sequences_path(dir) else {
             return Ok(FlagIndex::new(profile, &Sequences::default()));
@@ -206,7 +208,7 @@ impl Store {
     /// Gives the added files UIDs in one transaction (a row another
     /// session's sync made for the same file meanwhile is kept); returns
     /// UIDVALIDITY and the UIDs in the order of `added`.
-    fn insert_added(
+    pub(super) fn insert_added(
         &mut self,
         name: &FolderName,
         added: &[Added],

@@ -188,7 +188,7 @@ impl Store {
 
     /// Deletes the rows of removed messages, recording them as expunged
     /// with a new MODSEQ; returns their UIDs.
-    fn record_expunged(&mut self, name: &FolderName, rows: &[Stored]) -> Res<Vec<u32>> {
+    pub(super) fn record_expunged(&mut self, name: &FolderName, rows: &[Stored]) -> Res<Vec<u32>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -19,6 +19,7 @@ mod folders;
 mod guard;
 mod mailboxes;
 mod messages;
+mod moving;
 mod names;
 mod schema;
 mod stamp;
@@ -295,6 +296,21 @@ impl Store {
         to: &str,
     ) -> Result<(u32, Vec<(u32, u32)>), StateError> {
         let r = self.copy_messages(from, uids, to);
+        self.finish(r)
+    }
+
+    /// MOVE: moves `uids` from `from` to `to` keeping flags and
+    /// INTERNALDATE, each message linked into `to` and unlinked from `from`
+    /// under the source folder's nmh lock (as `refile` does); returns the
+    /// destination's UIDVALIDITY and the (source UID, new UID) pairs. The
+    /// moved UIDs are expunged from `from`.
+    pub fn move_messages(
+        &mut self,
+        from: &str,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<(u32, Vec<(u32, u32)>), StateError> {
+        let r = self.move_uids(from, uids, to);
         self.finish(r)
     }
 

@@ -84,7 +84,12 @@ pub fn copy(s: &mut Session, _tag: &Tag, body: CommandBody) -> CmdResult {
         return Ok(format!("{verb} completed, nothing to do"));
     }
 
-    let (validity, pairs) = match s.store.copy(&source, &uids, dest.as_str()) {
+    let done = if moving {
+        s.store.move_messages(&source, &uids, dest.as_str())
+    } else {
+        s.store.copy(&source, &uids, dest.as_str())
+    };
+    let (validity, pairs) = match done {
         Err(StateError::NoMailbox) => return Err(no(Some(Code::TryCreate), "No such mailbox")),
         other => other?,
     };
@@ -93,9 +98,8 @@ pub fn copy(s: &mut Session, _tag: &Tag, body: CommandBody) -> CmdResult {
         return Ok(format!("{code} COPY completed"));
     }
 
+    // RFC 6851 §4.3: COPYUID goes out untagged, before the EXPUNGEs.
     s.out.untagged(&format!("OK {code} Moved"));
-    let moved: Vec<u32> = pairs.iter().map(|p| p.0).collect();
-    s.store.expunge(&source, &moved)?;
     if let ConnState::Selected(sel) = &mut s.state {
         sel.refresh(&mut s.store, &mut s.out, true, &HashSet::new())?;
     }
