@@ -485,7 +485,10 @@ pub fn move_into(
             let linked = link_from(dst_dir, &temp, after);
             remove_temp(&temp);
             let number = linked?;
-            let copy = MsgFile { number, identity: stat_identity(dst_dir, number)? };
+            let copy = MsgFile {
+                number,
+                identity: stat_identity(dst_dir, number)?,
+            };
             remove_source(&src)?;
             return Ok(copy);
         }
