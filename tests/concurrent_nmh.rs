@@ -181,11 +181,10 @@ fn fetch_racing_pack_and_sortm_never_serves_another_message() {
 }
 
 /// The same in a folder without `.mh_sequences`, where neither nmh nor
-/// the engine takes a lock. Fails today: a sync that reads the directory
-/// while sortm renames misses a message, expunges its UID and gives it a
-/// new one (see the report of wip-conc; src/state/sync.rs).
+/// the engine takes a lock: a sync reading the directory while sortm
+/// renames must not miss a message and give it a new UID (the sync reads
+/// such a folder until two reads agree).
 #[test]
-#[ignore = "TODO(#3): unlocked sync races sortm in a folder without .mh_sequences"]
 fn fetch_racing_sortm_without_a_sequences_file() {
     for _ in 0..5 {
         race(false, 40);

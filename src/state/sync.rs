@@ -200,10 +200,12 @@ fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Sn
         Some(p) => FileLock::acquire_existing(p, profile.locking, wait)?,
         None => None,
     };
-    let files = if full {
-        Some(message::scan(dir)?)
-    } else {
-        None
+    let files = match (full, &lock) {
+        (false, _) => None,
+        (true, Some(_)) => Some(message::scan(dir)?),
+        // Without the lock nmh renames freely (sortm, folder -pack run
+        // unlocked when there is no sequence file).
+        (true, None) => Some(stable_scan(dir)?),
     };
     let seqs = match (&mut lock, &seq_path) {
         (Some(lock), Some(p)) => read_locked(lock, p)?,
@@ -213,16 +215,33 @@ fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Sn
     Ok(Snapshot { files, seqs })
 }
 
+/// Reads a folder nobody locks against us until two reads in a row agree.
+/// A directory read that runs while nmh renames (sortm, folder -pack) can
+/// miss a message or see it twice, and the folder's mtime need not move
+/// between renames in one clock tick; two equal reads are the evidence
+/// that no rename was under way.
+fn stable_scan(dir: &Path) -> Res<Vec<MsgFile>> {
+    let mut last = message::scan(dir)?;
+    for _ in 0..STABLE_SCANS {
+        let again = message::scan(dir)?;
+        if again == last {
+            return Ok(again);
+        }
+        last = again;
+    }
+    log::warn!("{}: folder kept changing while being read", dir.display());
+    Ok(last)
+}
+
+/// How many extra reads [`stable_scan`] tries before taking the last one.
+const STABLE_SCANS: usize = 8;
+
 /// The same without the lock, for dot locking: a dot lock is a file in the
 /// folder, so taking it would change the very stamp the next sync compares
 /// (pitfall 35). The caller re-stats afterwards and retries when anything
 /// moved; the last attempt locks.
 fn snapshot_unlocked(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
-    let files = if full {
-        Some(message::scan(dir)?)
-    } else {
-        None
-    };
+    let files = if full { Some(stable_scan(dir)?) } else { None };
     let seqs = match profile.sequences_path(dir) {
         Some(p) => {
             let (seqs, warnings) = Sequences::read(&p)?;
