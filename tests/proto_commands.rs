@@ -163,6 +163,26 @@ fn extension_commands() {
     ]);
 }
 
+/// A name that is not valid modified UTF-7 would be created under one name
+/// and listed under another, so it is refused (RFC 3501 §5.1.3).
+#[test]
+fn invalid_modified_utf7_names_are_refused() {
+    for line in [
+        "a CREATE \"a&b\"\r\n",
+        "a CREATE \"&Jjo\"\r\n",
+        "a CREATE \"&AGE-\"\r\n",
+        "a CREATE \"caf\u{e9}\"\r\n",
+    ] {
+        let err = asimap::proto::parse::command(line.as_bytes()).unwrap_err();
+        assert_eq!(err.tag.as_deref(), Some("a"), "{line:?}");
+        assert!(
+            err.reason.contains("modified UTF-7"),
+            "{line:?}: {}",
+            err.reason
+        );
+    }
+}
+
 #[test]
 fn mailbox_names() {
     run(vec![
@@ -181,9 +201,7 @@ fn mailbox_names() {
                 "~peter/mail/\u{53f0}\u{5317}/\u{65e5}\u{672c}\u{8a9e}",
             )),
         ),
-        ("a CREATE \"a&b\"\r\n", C::Create(mbox("a&b"))),
         ("a CREATE \"a&-b\"\r\n", C::Create(mbox("a&b"))),
-        ("a CREATE \"caf\u{e9}\"\r\n", C::Create(mbox("caf\u{e9}"))),
         ("a DELETE {3}\r\nfoo\r\n", C::Delete(mbox("foo"))),
         (
             "a RENAME \"a b\" c]\r\n",

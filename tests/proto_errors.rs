@@ -56,7 +56,7 @@ const CASES: &[(&[u8], Option<&str>, &str)] = &[
     (
         b"a SELECT \"\xff\xfe\"\r\n",
         Some("a"),
-        "mailbox name is neither modified UTF-7 nor UTF-8",
+        "mailbox name is not valid modified UTF-7",
     ),
     (
         b"a SELECT {5}\r\nab\r\n",

@@ -93,7 +93,8 @@ impl Selected {
 
     /// Resolves a sequence set to indices into `msgs`, ascending. For
     /// message numbers, a number beyond the mailbox is a `BAD` (RFC 9051
-    /// §6.4.4 leaves UIDs free to name nothing).
+    /// §6.4.4 leaves UIDs free to name nothing), except that a range with
+    /// `*` in an empty mailbox names nothing.
     pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, CmdError> {
         let mut found = Vec::new();
         if uid {
@@ -107,6 +108,11 @@ impl Selected {
         } else {
             let count = self.msgs.len() as u32;
             for &(a, b) in &set.0 {
+                if count == 0 && (a == SeqNum::Largest || b == SeqNum::Largest) {
+                    // `1:*` in a mailbox another session just emptied names
+                    // nothing; the client could not have known better.
+                    continue;
+                }
                 let (lo, hi) = ordered(a, b, count);
                 if lo == 0 || hi > count {
                     return Err(bad("invalid message sequence number"));

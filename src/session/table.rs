@@ -87,7 +87,7 @@ pub static TABLE: &[Spec] = &[
     row("UID COPY", Sel, true, true, messages::copy),
     row("MOVE", Sel, true, true, messages::copy),
     row("UID MOVE", Sel, true, true, messages::copy),
-    row("IDLE", Sel, false, false, idle::idle),
+    row("IDLE", Auth, false, false, idle::idle),
 ];
 
 /// The table's key for a command: its name, with `UID ` for UID forms.

@@ -163,6 +163,28 @@ fn fs_magic(path: &Path) -> Option<i64> {
     Some(stat.filesystem_type().0 as i64)
 }
 
+/// Creates the state file readable by its owner only, or takes group and
+/// other access away from an existing one: it caches subjects and
+/// addresses. SQLite gives its `-wal` and `-shm` files the same mode.
+fn private_file(path: &Path) -> Res<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e| crate::mh::MhError::io(path, e);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    let mode = file.metadata().map_err(io)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))
+            .map_err(io)?;
+    }
+    Ok(())
+}
+
 /// Opens the file, sets the pragmas and brings the schema up to date.
 pub(super) fn open(path: &Path) -> Res<Connection> {
     let want = fs_magic(path).map_or("WAL", journal_mode_for);
@@ -173,6 +195,7 @@ pub(super) fn open(path: &Path) -> Res<Connection> {
             path.display()
         );
     }
+    private_file(path)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let sql = format!("PRAGMA journal_mode = {want}");

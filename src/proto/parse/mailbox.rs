@@ -36,14 +36,14 @@ impl Parser<'_> {
         self.decode_name(bytes)
     }
 
-    /// Modified UTF-7 to UTF-8; raw UTF-8 is accepted when the name is not
-    /// valid modified UTF-7 (as RFC 9051 clients may send it).
+    /// Modified UTF-7 to UTF-8 (RFC 3501 §5.1.3). A name that is not valid
+    /// modified UTF-7 (an unterminated `&`, printable ASCII in base64, raw
+    /// 8-bit bytes) is refused: accepting it would create a mailbox that
+    /// LIST then shows under another name. Raw UTF-8 names belong to
+    /// UTF8=ACCEPT, which asimap does not advertise.
     fn decode_name(&self, bytes: Vec<u8>) -> PResult<String> {
-        if let Some(name) = utf7::decode(&bytes) {
-            return Ok(name);
-        }
-        String::from_utf8(bytes)
-            .map_err(|_| self.fail("mailbox name is neither modified UTF-7 nor UTF-8".into()))
+        utf7::decode(&bytes)
+            .ok_or_else(|| self.fail("mailbox name is not valid modified UTF-7".into()))
     }
 
     /// `"(" status-att *(SP status-att) ")"`

@@ -39,16 +39,15 @@ const SETTLE: Duration = Duration::from_millis(5);
 /// relies on the data_version poll and the periodic rescan alone.
 pub const NO_INOTIFY_ENV: &str = "ASIMAP_NO_INOTIFY";
 
-/// IDLE: sends `+ idling`, then untagged updates as they happen.
+/// IDLE: sends `+ idling`, then untagged updates as they happen. Without
+/// a selected mailbox (allowed in the authenticated state, RFC 2177) there
+/// is nothing to report, and it only waits for DONE.
 pub fn idle(s: &mut Session, _tag: &Tag, _body: CommandBody) -> CmdResult {
-    let dir = {
-        let mailbox = s
-            .mailbox_name()
-            .ok_or_else(|| bad("no mailbox selected"))?
-            .to_string();
-        s.store.folder_dir(&mailbox)?
+    let dir = match s.mailbox_name().map(str::to_string) {
+        Some(mailbox) => Some(s.store.folder_dir(&mailbox)?),
+        None => None,
     };
-    let watch = watch(&dir);
+    let watch = dir.as_deref().and_then(watch);
     s.out.put(b"+ idling\r\n");
     s.out.flush()?;
 
