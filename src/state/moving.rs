@@ -9,9 +9,9 @@ use std::path::Path;
 use crate::mh::{FolderName, MhError, MsgFile, Sequences, message};
 
 use super::Store;
-use super::add::Added;
+use super::add::{Added, flag_new};
 use super::fault::Res;
-use super::flags;
+use super::flags::{self, FlagIndex};
 use super::sync::{Stored, load_some};
 
 impl Store {
@@ -30,7 +30,7 @@ impl Store {
         let src_id = self.folder_row(&src)?.id;
         let rows = load_some(&self.conn, src_id, uids)?;
 
-        let moved = self.relink(&src, &dst, &rows)?;
+        let (moved, index) = self.relink(&src, &dst, &rows)?;
 
         let added: Vec<Added> = moved
             .iter()
@@ -40,49 +40,90 @@ impl Store {
                 source: Some((src_id, s.uid)),
             })
             .collect();
-        let dst_dir = dst.path(&self.profile.path);
-        let index = self.flag_copies(&dst_dir, &added)?;
         let (validity, new_uids) = self.insert_added(&dst, &added, &index)?;
         let gone: Vec<Stored> = moved.into_iter().map(|(s, _)| s).collect();
         self.record_expunged(&src, &gone)?;
         Ok((validity, gone.iter().map(|s| s.uid).zip(new_uids).collect()))
     }
 
-    /// Moves the files of `rows` under the source's sequence lock, taking
-    /// their numbers out of the source's sequences; a message that
-    /// vanished meanwhile is skipped. Returns the moved rows with their new
-    /// files.
+    /// Moves the files of `rows` holding the source's and then the
+    /// destination's sequence lock (the order refile takes them), taking
+    /// their numbers out of the source's sequences and giving the new
+    /// files their flags in the destination's. Nothing moves unless both
+    /// locks are held, so a busy lock leaves both folders as they were. A
+    /// message that vanished meanwhile is skipped.
     fn relink(
         &self,
         src: &FolderName,
         dst: &FolderName,
         rows: &[Stored],
-    ) -> Res<Vec<(Stored, MsgFile)>> {
-        let src_dir = src.path(&self.profile.path);
-        let dst_dir = dst.path(&self.profile.path);
-        let work = |mut seqs: Option<&mut Sequences>| -> Result<Vec<_>, MhError> {
-            let mut after = message::highest(&dst_dir)?;
-            let mut moved = Vec::with_capacity(rows.len());
-            for s in rows {
-                let Some(file) = move_one(&src_dir, &dst_dir, s, after)? else {
-                    continue;
-                };
-                after = file.number;
-                if let Some(seqs) = seqs.as_deref_mut() {
-                    seqs.remove_everywhere(s.number);
-                }
-                moved.push((s.clone(), file));
-            }
-            message::sync_dirs(&[&dst_dir, &src_dir])?;
-            Ok(moved)
-        };
+    ) -> Res<(Vec<(Stored, MsgFile)>, FlagIndex)> {
         let profile = &self.profile;
-        let moved = match profile.sequences_path(&src_dir) {
-            Some(p) => Sequences::update(&p, profile.locking, self.lock_wait, |s| work(Some(s)))??,
-            None => work(None)?,
+        let (wait, method) = (self.lock_wait, profile.locking);
+        let src_dir = src.path(&profile.path);
+        let dst_dir = dst.path(&profile.path);
+        let move_all = |seqs: Option<&mut Sequences>| move_all(&src_dir, &dst_dir, rows, seqs);
+        let flag = |seqs: &mut Sequences, moved: &[(Stored, MsgFile)]| {
+            for (s, file) in moved {
+                flag_new(seqs, profile, file.number, &flags::split(&s.flags));
+            }
+            FlagIndex::new(profile, seqs)
         };
-        Ok(moved)
+        let none = || FlagIndex::new(profile, &Sequences::default());
+        let paths = (
+            profile.sequences_path(&src_dir),
+            profile.sequences_path(&dst_dir),
+        );
+        let done = match paths {
+            (Some(sp), _) if src == dst => Sequences::update(&sp, method, wait, |s| {
+                let moved = move_all(Some(&mut *s))?;
+                let index = flag(s, &moved);
+                Ok::<_, MhError>((moved, index))
+            })??,
+            (Some(sp), Some(dp)) => Sequences::update(&sp, method, wait, |s| {
+                Sequences::update(&dp, method, wait, |d| {
+                    let moved = move_all(Some(s))?;
+                    let index = flag(d, &moved);
+                    Ok::<_, MhError>((moved, index))
+                })?
+            })??,
+            (Some(sp), None) => Sequences::update(&sp, method, wait, |s| {
+                move_all(Some(s)).map(|moved| (moved, none()))
+            })??,
+            (None, Some(dp)) => Sequences::update(&dp, method, wait, |d| {
+                let moved = move_all(None)?;
+                let index = flag(d, &moved);
+                Ok::<_, MhError>((moved, index))
+            })??,
+            (None, None) => (move_all(None)?, none()),
+        };
+        Ok(done)
     }
+}
+
+/// Moves every message of `rows` still there into `dst_dir`, taking its
+/// number out of the source's sequences, and makes both directories
+/// durable.
+fn move_all(
+    src_dir: &Path,
+    dst_dir: &Path,
+    rows: &[Stored],
+    mut seqs: Option<&mut Sequences>,
+) -> Result<Vec<(Stored, MsgFile)>, MhError> {
+    let mut after = message::highest(dst_dir)?;
+    let mut moved = Vec::with_capacity(rows.len());
+    for s in rows {
+        let Some(file) = move_one(src_dir, dst_dir, s, after)? else {
+            continue;
+        };
+        after = file.number;
+        if let Some(seqs) = seqs.as_deref_mut() {
+            seqs.remove_everywhere(s.number);
+        }
+        moved.push((s.clone(), file));
+    }
+    message::sync_dirs(&[dst_dir, src_dir])?;
+    Ok(moved)
 }
 
 /// Moves one message after checking its file is still the row's; `None`
