@@ -12,7 +12,7 @@ use crate::mh::{FolderName, Identity, MhError, MsgNum, Sequences, message};
 use super::fault::Res;
 use super::flags::{split, still_there};
 use super::folders::{self, FolderRow};
-use super::sync::{BATCH, Stored, expunge_row, load_some, placeholders};
+use super::sync::{BATCH, Stored, expunge_row, identity_at, load_some, placeholders};
 use super::{MessageRow, StateError, Store};
 
 /// Stores a blob for a message that still has a row.
@@ -45,13 +45,7 @@ impl Store {
             Ok(MessageRow {
                 uid: r.get(0)?,
                 number: r.get(1)?,
-                identity: Identity {
-                    dev: r.get::<_, i64>(2)? as u64,
-                    ino: r.get::<_, i64>(3)? as u64,
-                    btime_ns: r.get(4)?,
-                    size: r.get::<_, i64>(5)? as u64,
-                    mtime_ns: r.get(6)?,
-                },
+                identity: identity_at(r, 2)?,
                 flags: split(&r.get::<_, String>(7)?),
                 modseq: r.get::<_, i64>(8)? as u64,
                 internaldate: r.get(9)?,

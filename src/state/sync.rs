@@ -327,14 +327,20 @@ fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     Ok(Stored {
         uid: r.get(0)?,
         number: r.get(1)?,
-        identity: Identity {
-            dev: r.get::<_, i64>(2)? as u64,
-            ino: r.get::<_, i64>(3)? as u64,
-            btime_ns: r.get(4)?,
-            size: r.get::<_, i64>(5)? as u64,
-            mtime_ns: r.get(6)?,
-        },
+        identity: identity_at(r, 2)?,
         flags: r.get(7)?,
+    })
+}
+
+/// Maps the identity columns `dev, ino, btime_ns, size, mtime_ns`, the
+/// first at index `at`.
+pub(super) fn identity_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Identity> {
+    Ok(Identity {
+        dev: r.get::<_, i64>(at)? as u64,
+        ino: r.get::<_, i64>(at + 1)? as u64,
+        btime_ns: r.get(at + 2)?,
+        size: r.get::<_, i64>(at + 3)? as u64,
+        mtime_ns: r.get(at + 4)?,
     })
 }
 
