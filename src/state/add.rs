@@ -28,6 +28,50 @@ pub(super) struct Added {
     pub(super) source: Option<(i64, u32)>,
 }
 
+impl Added {
+    /// A copy or move of stored message `s` of folder `src_id`: same flags,
+    /// and the row inherits the source's cache.
+    pub(super) fn from_source(file: MsgFile, s: &Stored, src_id: i64) -> Added {
+        Added {
+            file,
+            flags: flags::split(&s.flags),
+            source: Some((src_id, s.uid)),
+        }
+    }
+}
+
+/// The two ends of a COPY or MOVE, both synced, and the source rows.
+pub(super) struct Transfer {
+    /// The source folder.
+    pub(super) src: FolderName,
+    /// Its row id.
+    pub(super) src_id: i64,
+    /// The destination folder.
+    pub(super) dst: FolderName,
+    /// The stored rows of the UIDs asked for that exist.
+    pub(super) rows: Vec<Stored>,
+}
+
+impl Store {
+    /// Resolves and syncs both folders of a COPY or MOVE and loads the
+    /// source rows. The destination is synced so that messages already
+    /// there get their UIDs before the new ones.
+    pub(super) fn transfer(&mut self, from: &str, uids: &[u32], to: &str) -> Res<Transfer> {
+        let src = self.selectable_folder(from)?;
+        let dst = self.selectable_folder(to)?;
+        self.sync_folder(&src)?;
+        self.sync_folder(&dst)?;
+        let src_id = self.folder_row(&src)?.id;
+        let rows = load_some(&self.conn, src_id, uids)?;
+        Ok(Transfer {
+            src,
+            src_id,
+            dst,
+            rows,
+        })
+    }
+}
+
 impl Store {
     /// [`Store::append`]. The file is linked to its number while nmh's
     /// lock is held, as `rcvstore` does, so a sync never sees it without
@@ -119,14 +163,13 @@ impl Store {
         uids: &[u32],
         to: &str,
     ) -> Res<(u32, Vec<(u32, u32)>)> {
-        let src = self.selectable_folder(from)?;
-        let dst = self.selectable_folder(to)?;
-        self.sync_folder(&src)?;
-        // Messages already in the destination get their UIDs before copies.
-        self.sync_folder(&dst)?;
-        let src_row = self.folder_row(&src)?;
-        let rows = load_some(&self.conn, src_row.id, uids)?;
-        let added = self.copy_files(&src, src_row.id, &dst, &rows)?;
+        let Transfer {
+            src,
+            src_id,
+            dst,
+            rows,
+        } = self.transfer(from, uids, to)?;
+        let added = self.copy_files(&src, src_id, &dst, &rows)?;
         if added.is_empty() {
             return Ok((self.folder_row(&dst)?.uidvalidity, Vec::new()));
         }
@@ -290,11 +333,10 @@ fn copy_chunk(
         }
     }
     let files = message::copy_batch(opened, dst_dir, profile)?;
-    let added = files.into_iter().zip(kept).map(|(file, s)| Added {
-        file,
-        flags: flags::split(&s.flags),
-        source: Some((src_id, s.uid)),
-    });
+    let added = files
+        .into_iter()
+        .zip(kept)
+        .map(|(file, s)| Added::from_source(file, s, src_id));
     Ok(added.collect())
 }
 

@@ -9,10 +9,10 @@ use std::path::Path;
 use crate::mh::{FolderName, MhError, MsgFile, Sequences, message};
 
 use super::Store;
-use super::add::{Added, flag_new};
+use super::add::{Added, Transfer, flag_new};
 use super::fault::Res;
 use super::flags::{self, FlagIndex};
-use super::sync::{Stored, load_some};
+use super::sync::Stored;
 
 impl Store {
     /// [`Store::move_messages`].
@@ -22,23 +22,18 @@ impl Store {
         uids: &[u32],
         to: &str,
     ) -> Res<(u32, Vec<(u32, u32)>)> {
-        let src = self.selectable_folder(from)?;
-        let dst = self.selectable_folder(to)?;
-        self.sync_folder(&src)?;
-        // Messages already in the destination get their UIDs first.
-        self.sync_folder(&dst)?;
-        let src_id = self.folder_row(&src)?.id;
-        let rows = load_some(&self.conn, src_id, uids)?;
+        let Transfer {
+            src,
+            src_id,
+            dst,
+            rows,
+        } = self.transfer(from, uids, to)?;
 
         let (moved, index) = self.relink(&src, &dst, &rows)?;
 
         let added: Vec<Added> = moved
             .iter()
-            .map(|(s, file)| Added {
-                file: *file,
-                flags: flags::split(&s.flags),
-                source: Some((src_id, s.uid)),
-            })
+            .map(|(s, file)| Added::from_source(*file, s, src_id))
             .collect();
         let (validity, new_uids) = self.insert_added(&dst, &added, &index)?;
         let gone: Vec<Stored> = moved.into_iter().map(|(s, _)| s).collect();
