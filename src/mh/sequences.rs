@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::lock::{FileLock, LockMethod};
 use super::message::MAX_MSG;
-use super::{MhError, MsgNum};
+use super::{MhError, MsgNum, Profile};
 
 /// The most members (counted per token, ranges expanded) read from one
 /// file; ranges beyond it are cut short and reported, so that a corrupt
@@ -170,6 +170,76 @@ impl Sequences {
     /// The index of `name`.
     fn position(&self, name: &str) -> Option<usize> {
         self.entries.iter().position(|(n, _)| n == name)
+    }
+}
+
+/// Read-modify-write of the sequences of the folder in `dir`: the one way
+/// every writer changes them. Under nmh's lock on the public sequence
+/// file (made when missing) the sequences are read, `change` runs, and
+/// what changed is written back. Without public sequences `change` sees
+/// an empty set and nothing is written.
+pub fn update_folder<R>(
+    profile: &Profile,
+    dir: &Path,
+    wait: Duration,
+    change: impl FnOnce(&mut Sequences) -> R,
+) -> Result<R, MhError> {
+    match profile.sequences_path(dir) {
+        Some(path) => Sequences::update(&path, profile.locking, wait, change),
+        None => Ok(change(&mut Sequences::default())),
+    }
+}
+
+/// Reads the sequences of the folder in `dir` without any lock (for dot
+/// locking, whose lock file would change the folder's stamp); bad lines
+/// are logged and skipped.
+pub fn read_folder(profile: &Profile, dir: &Path) -> Result<Sequences, MhError> {
+    let Some(path) = profile.sequences_path(dir) else {
+        return Ok(Sequences::default());
+    };
+    let (seqs, warnings) = Sequences::read(&path)?;
+    for w in &warnings {
+        log::warn!("{}: {w}", path.display());
+    }
+    Ok(seqs)
+}
+
+/// nmh's lock on a folder's sequences, held while the folder is read as
+/// a whole (a sync's snapshot), so that no nmh command renames messages
+/// or rewrites sequences meanwhile. Never creates the sequence file: a
+/// folder without one is read unlocked, as nmh itself works on it.
+#[derive(Debug)]
+pub struct FolderReadLock {
+    /// The public sequence file and its lock, when it exists.
+    held: Option<(PathBuf, FileLock)>,
+}
+
+impl FolderReadLock {
+    /// Takes the lock of the folder in `dir` when its sequence file
+    /// exists.
+    pub fn acquire(profile: &Profile, dir: &Path, wait: Duration) -> Result<Self, MhError> {
+        let Some(path) = profile.sequences_path(dir) else {
+            return Ok(FolderReadLock { held: None });
+        };
+        let held = FileLock::acquire_existing(&path, profile.locking, wait)?;
+        Ok(FolderReadLock {
+            held: held.map(|lock| (path, lock)),
+        })
+    }
+
+    /// True when a lock is held (nmh cannot rename messages meanwhile).
+    pub fn is_held(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Reads the folder's sequences through the held lock (closing another
+    /// descriptor of the file could drop a classic POSIX lock); empty when
+    /// no lock is held.
+    pub fn read(&mut self) -> Result<Sequences, MhError> {
+        match &mut self.held {
+            Some((path, lock)) => Ok(Sequences::read_locked(lock, path)?.0),
+            None => Ok(Sequences::default()),
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::mh::{FolderName, Identity, MhError, MsgFile, MsgNum, Profile, Sequences, message};
+use crate::mh::{
+    FolderName, Identity, MhError, MsgFile, MsgNum, Profile, Sequences, message, sequences,
+};
 
 use super::Store;
 use super::fault::{Fault, Res};
@@ -139,12 +141,7 @@ impl Store {
         // (and outside nmh's lock: a sync holds SQLite while locking).
         let pending = message::Pending::write(dir, profile, bytes, mtime)?;
         mark_fresh(&self.conn, pending.identity())?;
-        let Some(path) = profile.sequences_path(dir) else {
-            let file = pending.link(dir)?;
-            *made = Some(file);
-            return Ok((file, FlagIndex::new(profile, &Sequences::default())));
-        };
-        let outcome = Sequences::update(&path, profile.locking, self.lock_wait, |seqs| {
+        let outcome = sequences::update_folder(profile, dir, self.lock_wait, |seqs| {
             let file = pending.link(dir)?;
             *made = Some(file);
             flag_new(seqs, profile, file.number, flags);
@@ -236,10 +233,7 @@ impl Store {
     /// one update.
     pub(super) fn flag_copies(&self, dir: &Path, added: &[Added]) -> Res<FlagIndex> {
         let profile = &self.profile;
-        let Some(path) = profile.sequences_path(dir) else {
-            return Ok(FlagIndex::new(profile, &Sequences::default()));
-        };
-        let index = Sequences::update(&path, profile.locking, self.lock_wait, |seqs| {
+        let index = sequences::update_folder(profile, dir, self.lock_wait, |seqs| {
             for a in added {
                 flag_new(seqs, profile, a.file.number, &a.flags);
             }
@@ -351,7 +345,7 @@ fn discard<'a>(
     files: impl IntoIterator<Item = &'a MsgFile>,
 ) {
     let numbers: Vec<MsgNum> = files.into_iter().map(|f| f.number).collect();
-    let unlink = |seqs: Option<&mut Sequences>| {
+    let unlink = |seqs: &mut Sequences| {
         for n in &numbers {
             let path = dir.join(n.to_string());
             match std::fs::remove_file(&path) {
@@ -361,22 +355,14 @@ fn discard<'a>(
                 _ => {}
             }
         }
-        if let Some(seqs) = seqs {
-            numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
-        }
+        numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
     };
     if numbers.is_empty() {
         return;
     }
-    let Some(path) = profile.sequences_path(dir) else {
-        return unlink(None);
-    };
-    if let Err(e) = Sequences::update(&path, profile.locking, wait, |s| unlink(Some(s))) {
-        log::warn!(
-            "{}: {e}; removing partial messages unlocked",
-            path.display()
-        );
-        unlink(None);
+    if let Err(e) = sequences::update_folder(profile, dir, wait, unlink) {
+        log::warn!("{}: {e}; removing partial messages unlocked", dir.display());
+        unlink(&mut Sequences::default());
     }
 }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use rusqlite::{TransactionBehavior, params};
 
-use crate::mh::{FolderName, MhError, MsgNum, Profile, Sequences, keyword, message};
+use crate::mh::{FolderName, MhError, MsgNum, Profile, Sequences, keyword, message, sequences};
 
 use super::fault::{Fault, Res};
 use super::folders::{self, FolderRow};
@@ -160,12 +160,12 @@ impl Store {
     ) -> Res<()> {
         let name = self.selectable_folder(mailbox)?;
         let dir = name.path(&self.profile.path);
-        let Some(seq_path) = self.profile.sequences_path(&dir) else {
+        if self.profile.sequences_file.is_none() {
             // TODO(#2): without public sequences nmh keeps flags as private
             // sequences in the context file; STORE does not write those.
             log::warn!("no public sequences: STORE not recorded in {name}");
             return Ok(());
-        };
+        }
         for _ in 0..ATTEMPTS {
             self.sync_folder(&name)?;
             let row = self.folder_row(&name)?;
@@ -174,7 +174,7 @@ impl Store {
                 return Ok(());
             }
             let profile = &self.profile;
-            let outcome = Sequences::update(&seq_path, profile.locking, self.lock_wait, |seqs| {
+            let outcome = sequences::update_folder(profile, &dir, self.lock_wait, |seqs| {
                 if !still_there(&dir, &rows)? {
                     return Ok(None);
                 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::mh::{FolderName, Identity, MhError, MsgFile, MsgNum, Sequences, message};
+use crate::mh::{FolderName, Identity, MhError, MsgFile, MsgNum, Sequences, message, sequences};
 
 use super::Store;
 use super::fault::Res;
@@ -171,10 +171,7 @@ impl Store {
             super::add::flag_new(seqs, profile, file.number, &g.flags);
             Ok((file, FlagIndex::new(profile, seqs)))
         };
-        let (file, index) = match profile.sequences_path(&dir) {
-            Some(path) => Sequences::update(&path, profile.locking, *lock_wait, link)??,
-            None => link(&mut Sequences::default())?,
-        };
+        let (file, index) = sequences::update_folder(profile, &dir, *lock_wait, link)??;
         let uid = record_repair(conn, g, &file, clobbered, &index)?;
         Ok((file, uid))
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use crate::mh::{FolderName, MhError, Sequences, folder, message};
+use crate::mh::{FolderName, MhError, folder, message, sequences};
 
 use super::fault::Res;
 use super::folders;
@@ -141,20 +141,12 @@ impl Store {
         let root = &self.profile.path;
         let (src_dir, dst_dir) = (inbox.path(root), dst.path(root));
         let profile = &self.profile;
-        let moved = match profile.sequences_path(&src_dir) {
-            Some(p) => Sequences::update(&p, profile.locking, self.lock_wait, |seqs| {
-                move_files(&src_dir, &dst_dir)?;
-                Ok::<_, MhError>(std::mem::take(seqs))
-            })??,
-            None => {
-                move_files(&src_dir, &dst_dir)?;
-                Sequences::default()
-            }
-        };
-        if let Some(p) = profile.sequences_path(&dst_dir)
-            && !moved.is_empty()
-        {
-            Sequences::update(&p, profile.locking, self.lock_wait, |seqs| *seqs = moved)?;
+        let moved = sequences::update_folder(profile, &src_dir, self.lock_wait, |seqs| {
+            move_files(&src_dir, &dst_dir)?;
+            Ok::<_, MhError>(std::mem::take(seqs))
+        })??;
+        if !moved.is_empty() {
+            sequences::update_folder(profile, &dst_dir, self.lock_wait, |seqs| *seqs = moved)?;
         }
         self.write(|tx| {
             for sql in FORGET_SUBTREE {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
-use crate::mh::{FolderName, Identity, MhError, MsgNum, Sequences, message};
+use crate::mh::{FolderName, Identity, MhError, MsgNum, Sequences, message, sequences};
 
 use super::fault::Res;
 use super::flags::{split, still_there};
@@ -154,24 +154,17 @@ impl Store {
         let numbers: Vec<_> = rows.iter().map(|s| s.number).collect();
         let profile = &self.profile;
         let unlink_now = profile.rmmproc.is_none();
-        let remove = |seqs: Option<&mut Sequences>| -> Result<bool, MhError> {
+        let remove = |seqs: &mut Sequences| -> Result<bool, MhError> {
             if !still_there(&dir, rows)? {
                 return Ok(false);
             }
-            if let Some(seqs) = seqs {
-                numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
-            }
+            numbers.iter().for_each(|n| seqs.remove_everywhere(*n));
             if unlink_now {
                 message::remove(&dir, profile, &numbers)?;
             }
             Ok(true)
         };
-        let done = match profile.sequences_path(&dir) {
-            Some(p) => {
-                Sequences::update(&p, profile.locking, self.lock_wait, |s| remove(Some(s)))??
-            }
-            None => remove(None)?,
-        };
+        let done = sequences::update_folder(profile, &dir, self.lock_wait, remove)??;
         if done && !unlink_now {
             // TODO(#3): a folder -pack between the lock and rmmproc would
             // hand it other messages' numbers; nmh's rmm has the same gap.

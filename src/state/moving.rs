@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::mh::{FolderName, MhError, MsgFile, Sequences, message};
+use crate::mh::{FolderName, MhError, MsgFile, Sequences, message, sequences};
 
 use super::Store;
 use super::add::{Added, Transfer, flag_new};
@@ -54,43 +54,30 @@ impl Store {
         rows: &[Stored],
     ) -> Res<(Vec<(Stored, MsgFile)>, FlagIndex)> {
         let profile = &self.profile;
-        let (wait, method) = (self.lock_wait, profile.locking);
+        let wait = self.lock_wait;
         let src_dir = src.path(&profile.path);
         let dst_dir = dst.path(&profile.path);
-        let move_all = |seqs: Option<&mut Sequences>| move_all(&src_dir, &dst_dir, rows, seqs);
+        let move_all = |seqs: &mut Sequences| move_all(&src_dir, &dst_dir, rows, seqs);
         let flag = |seqs: &mut Sequences, moved: &[(Stored, MsgFile)]| {
             for (s, file) in moved {
                 flag_new(seqs, profile, file.number, &flags::split(&s.flags));
             }
             FlagIndex::new(profile, seqs)
         };
-        let none = || FlagIndex::new(profile, &Sequences::default());
-        let paths = (
-            profile.sequences_path(&src_dir),
-            profile.sequences_path(&dst_dir),
-        );
-        let done = match paths {
-            (Some(sp), _) if src == dst => Sequences::update(&sp, method, wait, |s| {
-                let moved = move_all(Some(&mut *s))?;
+        let done = if src == dst {
+            sequences::update_folder(profile, &src_dir, wait, |s| {
+                let moved = move_all(s)?;
                 let index = flag(s, &moved);
                 Ok::<_, MhError>((moved, index))
-            })??,
-            (Some(sp), Some(dp)) => Sequences::update(&sp, method, wait, |s| {
-                Sequences::update(&dp, method, wait, |d| {
-                    let moved = move_all(Some(s))?;
+            })??
+        } else {
+            sequences::update_folder(profile, &src_dir, wait, |s| {
+                sequences::update_folder(profile, &dst_dir, wait, |d| {
+                    let moved = move_all(s)?;
                     let index = flag(d, &moved);
                     Ok::<_, MhError>((moved, index))
                 })?
-            })??,
-            (Some(sp), None) => Sequences::update(&sp, method, wait, |s| {
-                move_all(Some(s)).map(|moved| (moved, none()))
-            })??,
-            (None, Some(dp)) => Sequences::update(&dp, method, wait, |d| {
-                let moved = move_all(None)?;
-                let index = flag(d, &moved);
-                Ok::<_, MhError>((moved, index))
-            })??,
-            (None, None) => (move_all(None)?, none()),
+            })??
         };
         Ok(done)
     }
@@ -103,7 +90,7 @@ fn move_all(
     src_dir: &Path,
     dst_dir: &Path,
     rows: &[Stored],
-    mut seqs: Option<&mut Sequences>,
+    seqs: &mut Sequences,
 ) -> Result<Vec<(Stored, MsgFile)>, MhError> {
     let mut after = message::highest(dst_dir)?;
     let mut moved = Vec::with_capacity(rows.len());
@@ -112,9 +99,7 @@ fn move_all(
             continue;
         };
         after = file.number;
-        if let Some(seqs) = seqs.as_deref_mut() {
-            seqs.remove_everywhere(s.number);
-        }
+        seqs.remove_everywhere(s.number);
         moved.push((s.clone(), file));
     }
     message::sync_dirs(&[dst_dir, src_dir])?;

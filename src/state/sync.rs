@@ -11,16 +11,15 @@
 //! one that already had a UID keeps it.
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior, params, params_from_iter};
 
-use crate::mh::lock::{FileLock, LockMethod};
-use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, message};
+use crate::mh::lock::LockMethod;
+use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, message, sequences};
 
-use super::fault::{Res, io};
+use super::fault::Res;
 use super::flags::FlagIndex;
 use super::folders::{self, FolderRow};
 use super::stamp::{self, Stamp};
@@ -195,22 +194,15 @@ fn needs_reading(row: &FolderRow, stamps: &Stamps) -> Option<bool> {
 /// Reads the directory (when `full`) and the sequences under nmh's lock,
 /// which is taken only when the sequence file exists.
 fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Snapshot> {
-    let seq_path = profile.sequences_path(dir);
-    let mut lock = match &seq_path {
-        Some(p) => FileLock::acquire_existing(p, profile.locking, wait)?,
-        None => None,
-    };
-    let files = match (full, &lock) {
+    let mut lock = sequences::FolderReadLock::acquire(profile, dir, wait)?;
+    let files = match (full, lock.is_held()) {
         (false, _) => None,
-        (true, Some(_)) => Some(message::scan(dir)?),
+        (true, true) => Some(message::scan(dir)?),
         // Without the lock nmh renames freely (sortm, folder -pack run
         // unlocked when there is no sequence file).
-        (true, None) => Some(stable_scan(dir)?),
+        (true, false) => Some(stable_scan(dir)?),
     };
-    let seqs = match (&mut lock, &seq_path) {
-        (Some(lock), Some(p)) => read_locked(lock, p)?,
-        _ => Sequences::default(),
-    };
+    let seqs = lock.read()?;
     drop(lock);
     Ok(Snapshot { files, seqs })
 }
@@ -242,16 +234,7 @@ const STABLE_SCANS: usize = 8;
 /// moved; the last attempt locks.
 fn snapshot_unlocked(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
     let files = if full { Some(stable_scan(dir)?) } else { None };
-    let seqs = match profile.sequences_path(dir) {
-        Some(p) => {
-            let (seqs, warnings) = Sequences::read(&p)?;
-            warnings
-                .iter()
-                .for_each(|w| log::warn!("{}: {w}", p.display()));
-            seqs
-        }
-        None => Sequences::default(),
-    };
+    let seqs = sequences::read_folder(profile, dir)?;
     Ok(Snapshot { files, seqs })
 }
 
@@ -296,20 +279,6 @@ fn apply(
     )?;
     folders::recount(tx, row.id)?;
     Ok(folders::summary(&folders::by_id(tx, row.id)?))
-}
-
-/// Reads the sequence file through the locked descriptor (closing another
-/// descriptor of the file could drop a classic POSIX lock).
-fn read_locked(lock: &mut FileLock, path: &Path) -> Res<Sequences> {
-    let file = lock.file();
-    let mut text = Vec::new();
-    file.seek(SeekFrom::Start(0)).map_err(|e| io(path, e))?;
-    file.read_to_end(&mut text).map_err(|e| io(path, e))?;
-    let (seqs, warnings) = Sequences::parse(&text);
-    for w in warnings {
-        log::warn!("{}: {w}", path.display());
-    }
-    Ok(seqs)
 }
 
 /// The stored rows of a folder by UID.
