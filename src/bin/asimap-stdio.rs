@@ -73,7 +73,8 @@ fn main() -> anyhow::Result<()> {
     let home = home_dir().context("cannot find the home directory: set $HOME")?;
     let mh_env = std::env::var_os("MH").map(PathBuf::from);
     let profile = Profile::load(&home, mh_env.as_deref(), args.mail_dir.as_deref())
-        .context("reading the MH profile")?;
+        .context("reading the MH profile")?
+        .with_context_env(std::env::var_os("MHCONTEXT").as_deref());
     let store = Store::open(profile, args.state.as_deref()).context("opening the state file")?;
 
     let limits = Limits {

@@ -5,9 +5,9 @@ use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use super::MhError;
 use super::message::{DOT_LOCK_TEMP_PREFIX, TEMP_PREFIX, parse_number};
 use super::profile::Profile;
+use super::{MhError, context};
 
 /// How deep [`list`] descends; deeper folders are not listed.
 const MAX_DEPTH: usize = 64;
@@ -244,15 +244,20 @@ pub fn create(profile: &Profile, name: &FolderName) -> Result<(), MhError> {
     }
 }
 
-/// Deletes a folder as `rmf` does: its messages, backups and sequence file;
-/// the directory itself only when nothing else (subfolders) remains.
-/// Returns true when the directory was removed. A symlinked folder loses
-/// only its link.
+/// Deletes a folder as `rmf` does: its private sequences in the context,
+/// its messages, backups and sequence file; the directory itself only when
+/// nothing else (subfolders) remains. Returns true when the directory was
+/// removed. A symlinked folder loses only its link.
 ///
-/// TODO(#2): private sequences of the folder in the nmh context file
-/// (`atr-*-<path>`) are left behind; `rmf` removes them.
+/// The private sequences go first, so that a busy context leaves the
+/// folder whole; a folder made again later under the name must not find
+/// them (nmh would show its messages in them).
 pub fn delete(profile: &Profile, name: &FolderName) -> Result<bool, MhError> {
     let path = name.path(&profile.path);
+    if !path.is_dir() {
+        return Err(MhError::NoFolder(name.to_string()));
+    }
+    context::update(profile, context::LOCK_WAIT, |c| c.remove_folder(&path))?;
     if path
         .symlink_metadata()
         .is_ok_and(|m| m.file_type().is_symlink())
@@ -303,8 +308,26 @@ fn rmf_removes(leaf: &str, profile: &Profile) -> bool {
 }
 
 /// Renames a folder (with its subfolders); fails if the target exists.
-/// Creates missing parents of the target.
+/// Creates missing parents of the target. The private sequences of the
+/// folder and its subfolders follow it in the context; when the context
+/// cannot be written the folder is renamed back.
 pub fn rename(profile: &Profile, from: &FolderName, to: &FolderName) -> Result<(), MhError> {
+    move_dir(profile, from, to)?;
+    let (old, new) = (from.path(&profile.path), to.path(&profile.path));
+    let moved = context::update(profile, context::LOCK_WAIT, |c| {
+        c.rename_folder(&old, &new, true)
+    });
+    let Err(e) = moved else {
+        return Ok(());
+    };
+    if let Err(back) = rename_noreplace(&new, &old) {
+        log::error!("{}: cannot rename back after {e}: {back}", new.display());
+    }
+    Err(e)
+}
+
+/// The directory part of [`rename`].
+fn move_dir(profile: &Profile, from: &FolderName, to: &FolderName) -> Result<(), MhError> {
     let old = from.path(&profile.path);
     let new = to.path(&profile.path);
     if !old.is_dir() {

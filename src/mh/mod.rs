@@ -2,10 +2,11 @@
 //! nmh-compatible locking. Knows nothing of IMAP or SQLite.
 //!
 //! The measured nmh behaviour this follows is `design/mh-compat.md`.
-//! TODO(#2): private sequences (`atr-NAME-PATH` in the nmh context file,
-//! used by `mark -nopublic` and when `mh-sequences` is empty) are neither
-//! read nor written; only the public sequence file is.
+//! A folder's sequences are its public sequence file overlaid by its
+//! private sequences in the nmh context file (`sequences::update_folder`).
 
+pub mod context;
+mod effective;
 pub mod folder;
 pub mod keyword;
 pub mod lock;

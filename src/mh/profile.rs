@@ -13,8 +13,13 @@ use super::lock::LockMethod;
 /// The settings asimap takes from the MH profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
-    /// The mail root (`Path`, relative to `$HOME`; default `~/Mail`).
+    /// The mail root (`Path`, relative to `$HOME`; default `~/Mail`),
+    /// spelt as nmh spells it, since private sequences are named by it.
     pub path: PathBuf,
+    /// The context file (`$MHCONTEXT`, else `context`; default `context`),
+    /// relative to the mail root unless absolute; see
+    /// [`Profile::context_path`].
+    pub context: PathBuf,
     /// The `Inbox` folder name (default `inbox`).
     pub inbox: String,
     /// `mh-sequences`: the public sequence file's name; `None` when the
@@ -35,6 +40,9 @@ pub struct Profile {
     /// `Flist-Order` patterns, in order.
     pub flist_order: Vec<String>,
 }
+
+/// The default context file, relative to the mail root.
+pub const DEFAULT_CONTEXT: &str = "context";
 
 /// The default public sequence file name (mh-compat.md §1: the man page's
 /// `.mh-sequences` is a documentation bug).
@@ -79,6 +87,7 @@ impl Profile {
     pub fn defaults(path: PathBuf) -> Profile {
         Profile {
             path,
+            context: PathBuf::from(DEFAULT_CONTEXT),
             inbox: "inbox".to_string(),
             sequences_file: Some(DEFAULT_SEQUENCES_FILE.to_string()),
             unseen: vec!["unseen".to_string()],
@@ -101,9 +110,12 @@ impl Profile {
                 .find(|(k, _)| k.eq_ignore_ascii_case(key))
                 .map(|(_, v)| v.as_str())
         };
-        let mut p = Profile::defaults(home.join("Mail"));
+        let mut p = Profile::defaults(mail_root(home, "Mail"));
         if let Some(v) = find("Path").filter(|v| !v.is_empty()) {
-            p.path = home.join(v);
+            p.path = mail_root(home, v);
+        }
+        if let Some(v) = find("context").filter(|v| !v.is_empty()) {
+            p.context = PathBuf::from(v);
         }
         if let Some(v) = find("Inbox").filter(|v| !v.is_empty()) {
             p.inbox = v.to_string();
@@ -128,11 +140,44 @@ impl Profile {
         p
     }
 
+    /// Applies `$MHCONTEXT`, which overrides the profile's `context` when
+    /// set and not empty (as in nmh).
+    pub fn with_context_env(mut self, value: Option<&std::ffi::OsStr>) -> Profile {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            self.context = PathBuf::from(v);
+        }
+        self
+    }
+
+    /// The context file: [`Profile::context`] under the mail root unless
+    /// it is absolute (nmh resolves `$MHCONTEXT` the same way).
+    pub fn context_path(&self) -> PathBuf {
+        self.path.join(&self.context)
+    }
+
     /// The public sequence file of a folder directory, when the profile
     /// keeps public sequences.
     pub fn sequences_path(&self, dir: &Path) -> Option<PathBuf> {
         self.sequences_file.as_ref().map(|f| dir.join(f))
     }
+}
+
+/// The mail root for a `Path` value, spelt as nmh builds it (measured
+/// with nmh 1.8): an absolute value as it is, a relative one after
+/// `home` and a `/` (so a home ending in `/` gives `//`); one trailing
+/// `/` is dropped. nmh names private sequences by this exact string.
+fn mail_root(home: &Path, value: &str) -> PathBuf {
+    let value = match value.len() > 1 {
+        true => value.strip_suffix('/').unwrap_or(value),
+        false => value,
+    };
+    if value.starts_with('/') {
+        return PathBuf::from(value);
+    }
+    let mut root = home.as_os_str().to_os_string();
+    root.push("/");
+    root.push(value);
+    PathBuf::from(root)
 }
 
 /// Splits profile text into (key, value) pairs in file order, joining
@@ -199,6 +244,20 @@ mod tests {
         assert_eq!(p.path, PathBuf::from("/h/M1"));
         assert_eq!(p.unseen, vec!["new", "new2"]);
         assert_eq!(p.inbox, "inbox");
+    }
+
+    #[test]
+    fn mail_root_and_context_as_nmh_spells_them() {
+        let p = Profile::from_text("Path: Mail/\n", Path::new("/h/"));
+        assert_eq!(p.path.as_os_str(), "/h//Mail");
+        assert_eq!(p.context_path(), PathBuf::from("/h//Mail/context"));
+        let p = Profile::from_text("Path: /abs/./M/\ncontext: sub/ctx\n", Path::new("/h"));
+        assert_eq!(p.path.as_os_str(), "/abs/./M");
+        assert_eq!(p.context_path(), PathBuf::from("/abs/./M/sub/ctx"));
+        let p = p.with_context_env(Some("/tmp/c".as_ref()));
+        assert_eq!(p.context_path(), PathBuf::from("/tmp/c"));
+        let p = p.with_context_env(Some("".as_ref()));
+        assert_eq!(p.context_path(), PathBuf::from("/tmp/c"), "empty is unset");
     }
 
     #[test]

@@ -2,12 +2,14 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use super::lock::{FileLock, LockMethod};
 use super::message::MAX_MSG;
-use super::{MhError, MsgNum, Profile};
+use super::{MhError, MsgNum};
+
+pub use super::effective::{FolderReadLock, read_folder, update_folder};
 
 /// The most members (counted per token, ranges expanded) read from one
 /// file; ranges beyond it are cut short and reported, so that a corrupt
@@ -53,15 +55,8 @@ impl Sequences {
                 continue;
             }
             out.push_str(name);
-            out.push(':');
-            for (lo, hi) in runs(members) {
-                out.push(' ');
-                out.push_str(&lo.to_string());
-                if hi > lo {
-                    out.push('-');
-                    out.push_str(&hi.to_string());
-                }
-            }
+            out.push_str(": ");
+            out.push_str(&ranges(members));
             out.push('\n');
         }
         out.into_bytes()
@@ -87,6 +82,19 @@ impl Sequences {
         if let Some(i) = self.position(name) {
             self.entries[i].1.remove(&n);
         }
+    }
+
+    /// Sets sequence `name` to `members`, adding it at the end when absent.
+    pub fn set(&mut self, name: &str, members: BTreeSet<MsgNum>) {
+        match self.position(name) {
+            Some(i) => self.entries[i].1 = members,
+            None => self.entries.push((name.to_string(), members)),
+        }
+    }
+
+    /// Removes sequence `name` altogether.
+    pub fn remove_sequence(&mut self, name: &str) {
+        self.entries.retain(|(n, _)| n != name);
     }
 
     /// Removes `n` from every sequence.
@@ -173,82 +181,12 @@ impl Sequences {
     }
 }
 
-/// Read-modify-write of the sequences of the folder in `dir`: the one way
-/// every writer changes them. Under nmh's lock on the public sequence
-/// file (made when missing) the sequences are read, `change` runs, and
-/// what changed is written back. Without public sequences `change` sees
-/// an empty set and nothing is written.
-pub fn update_folder<R>(
-    profile: &Profile,
-    dir: &Path,
-    wait: Duration,
-    change: impl FnOnce(&mut Sequences) -> R,
-) -> Result<R, MhError> {
-    match profile.sequences_path(dir) {
-        Some(path) => Sequences::update(&path, profile.locking, wait, change),
-        None => Ok(change(&mut Sequences::default())),
-    }
-}
-
-/// Reads the sequences of the folder in `dir` without any lock (for dot
-/// locking, whose lock file would change the folder's stamp); bad lines
-/// are logged and skipped.
-pub fn read_folder(profile: &Profile, dir: &Path) -> Result<Sequences, MhError> {
-    let Some(path) = profile.sequences_path(dir) else {
-        return Ok(Sequences::default());
-    };
-    let (seqs, warnings) = Sequences::read(&path)?;
-    for w in &warnings {
-        log::warn!("{}: {w}", path.display());
-    }
-    Ok(seqs)
-}
-
-/// nmh's lock on a folder's sequences, held while the folder is read as
-/// a whole (a sync's snapshot), so that no nmh command renames messages
-/// or rewrites sequences meanwhile. Never creates the sequence file: a
-/// folder without one is read unlocked, as nmh itself works on it.
-#[derive(Debug)]
-pub struct FolderReadLock {
-    /// The public sequence file and its lock, when it exists.
-    held: Option<(PathBuf, FileLock)>,
-}
-
-impl FolderReadLock {
-    /// Takes the lock of the folder in `dir` when its sequence file
-    /// exists.
-    pub fn acquire(profile: &Profile, dir: &Path, wait: Duration) -> Result<Self, MhError> {
-        let Some(path) = profile.sequences_path(dir) else {
-            return Ok(FolderReadLock { held: None });
-        };
-        let held = FileLock::acquire_existing(&path, profile.locking, wait)?;
-        Ok(FolderReadLock {
-            held: held.map(|lock| (path, lock)),
-        })
-    }
-
-    /// True when a lock is held (nmh cannot rename messages meanwhile).
-    pub fn is_held(&self) -> bool {
-        self.held.is_some()
-    }
-
-    /// Reads the folder's sequences through the held lock (closing another
-    /// descriptor of the file could drop a classic POSIX lock); empty when
-    /// no lock is held.
-    pub fn read(&mut self) -> Result<Sequences, MhError> {
-        match &mut self.held {
-            Some((path, lock)) => Ok(Sequences::read_locked(lock, path)?.0),
-            None => Ok(Sequences::default()),
-        }
-    }
-}
-
 /// Seek to 0, truncate, write: the same inode, as nmh rewrites it.
 ///
 /// Not fsynced, as nmh does not either: flags are not what a crash must
 /// never lose (message files and UIDs are, and those are synced), and a
 /// sync here would cost every STORE and APPEND a disk flush.
-fn rewrite_in_place(file: &mut std::fs::File, text: &[u8]) -> std::io::Result<()> {
+pub(super) fn rewrite_in_place(file: &mut std::fs::File, text: &[u8]) -> std::io::Result<()> {
     file.seek(SeekFrom::Start(0))?;
     file.set_len(0)?;
     file.write_all(text)
@@ -340,6 +278,32 @@ fn number(s: &str) -> Option<MsgNum> {
     s.parse::<MsgNum>()
         .ok()
         .filter(|n| (1..=MAX_MSG).contains(n))
+}
+
+/// Members as nmh writes them: space-separated, runs as `lo-hi`.
+pub(super) fn ranges(members: &BTreeSet<MsgNum>) -> String {
+    let mut out = String::new();
+    for (lo, hi) in runs(members) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&lo.to_string());
+        if hi > lo {
+            out.push('-');
+            out.push_str(&hi.to_string());
+        }
+    }
+    out
+}
+
+/// Parses the value of one sequence field found elsewhere (the context),
+/// with the same leniency and bound as a sequence file; returns the
+/// members and warnings about skipped tokens.
+pub(super) fn parse_value(name: &str, value: &str) -> (BTreeSet<MsgNum>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut budget = MAX_MEMBERS;
+    let members = parse_members(name, value, &mut budget, &mut warnings);
+    (members, warnings)
 }
 
 /// Maximal runs of consecutive members as (lo, hi).

@@ -1,6 +1,6 @@
 //! Flags and MH sequences: computing a message's IMAP flags from the
-//! sequences, and STORE, which edits `.mh_sequences` under nmh's lock and
-//! then the rows.
+//! sequences (public and private alike), and STORE, which edits them
+//! under nmh's lock and then the rows.
 //!
 //! `\Seen` is "in none of the Unseen-Sequence names": adding it removes the
 //! number from each of them, removing it adds the number to the first one.
@@ -160,12 +160,6 @@ impl Store {
     ) -> Res<()> {
         let name = self.selectable_folder(mailbox)?;
         let dir = name.path(&self.profile.path);
-        if self.profile.sequences_file.is_none() {
-            // TODO(#2): without public sequences nmh keeps flags as private
-            // sequences in the context file; STORE does not write those.
-            log::warn!("no public sequences: STORE not recorded in {name}");
-            return Ok(());
-        }
         for _ in 0..ATTEMPTS {
             self.sync_folder(&name)?;
             let row = self.folder_row(&name)?;

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
+use crate::mh::context::{self, Context};
 use crate::mh::{FolderName, MhError, folder, message, sequences};
 
 use super::fault::Res;
@@ -133,20 +134,42 @@ impl Store {
     }
 
     /// RENAME of INBOX: a new folder takes every message file (renamed, so
-    /// numbers, inodes and dates stay) and the sequences; INBOX stays,
-    /// empty, with its subfolders. The new folder gets a new UIDVALIDITY
-    /// on its first sync; INBOX's next sync expunges what left it.
+    /// numbers, inodes and dates stay) and the sequences, private ones
+    /// staying private; INBOX stays, empty, with its subfolders. The new
+    /// folder gets a new UIDVALIDITY on its first sync; INBOX's next sync
+    /// expunges what left it.
     fn rename_inbox(&mut self, inbox: &FolderName, dst: &FolderName) -> Res<()> {
         folder::create(&self.profile, dst)?;
         let root = &self.profile.path;
         let (src_dir, dst_dir) = (inbox.path(root), dst.path(root));
         let profile = &self.profile;
-        let moved = sequences::update_folder(profile, &src_dir, self.lock_wait, |seqs| {
+        let wait = self.lock_wait;
+        context::update(profile, wait, |c| {
+            c.rename_folder(&src_dir, &dst_dir, false)
+        })?;
+        let moved = sequences::update_folder(profile, &src_dir, wait, |seqs| {
             move_files(&src_dir, &dst_dir)?;
             Ok::<_, MhError>(std::mem::take(seqs))
-        })??;
+        });
+        let moved = match moved.and_then(|m| m) {
+            Ok(moved) => moved,
+            Err(e) => {
+                let back = |c: &mut Context| c.rename_folder(&dst_dir, &src_dir, false);
+                if let Err(undo) = context::update(profile, wait, back) {
+                    log::error!("{}: private sequences left at the new name: {undo}", dst);
+                }
+                return Err(e.into());
+            }
+        };
         if !moved.is_empty() {
-            sequences::update_folder(profile, &dst_dir, self.lock_wait, |seqs| *seqs = moved)?;
+            // A private sequence of the same name shadows the public one.
+            sequences::update_folder(profile, &dst_dir, wait, |seqs| {
+                for (name, members) in moved.entries {
+                    if seqs.get(&name).is_none() {
+                        seqs.set(&name, members);
+                    }
+                }
+            })?;
         }
         self.write(|tx| {
             for sql in FORGET_SUBTREE {

@@ -1,9 +1,12 @@
-//! Stamps of a folder directory and of its sequence file: what a sync
+//! Stamps of a folder directory and of its sequence files (the public
+//! file and the context, which holds private sequences): what a sync
 //! compares to know, with one stat each, that nothing changed.
 
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::mh::Profile;
 
 use super::fault::{Res, io};
 
@@ -52,6 +55,57 @@ impl Stamp {
             _ => SETTLE_FINE_NS,
         };
         now_ns - self.mtime_ns < settle
+    }
+}
+
+/// The files a folder's sequences live in.
+pub(super) struct SeqFiles {
+    /// The public sequence file, when the profile keeps public sequences.
+    public: Option<PathBuf>,
+    /// The context (private sequences of every folder).
+    context: PathBuf,
+}
+
+/// The stamps of a folder's [`SeqFiles`]: a change to either means the
+/// sequences are read again (the directory is not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SeqStamp {
+    public: Option<Stamp>,
+    context: Option<Stamp>,
+}
+
+impl SeqFiles {
+    /// The sequence files of the folder in `dir`.
+    pub(super) fn of(profile: &Profile, dir: &Path) -> SeqFiles {
+        SeqFiles {
+            public: profile.sequences_path(dir),
+            context: profile.context_path(),
+        }
+    }
+
+    /// Stats them (two stats at most).
+    pub(super) fn stamp(&self) -> Res<SeqStamp> {
+        let public = match &self.public {
+            Some(p) => Stamp::of(p)?,
+            None => None,
+        };
+        let context = Stamp::of(&self.context)?;
+        Ok(SeqStamp { public, context })
+    }
+}
+
+impl SeqStamp {
+    /// The stored form.
+    pub(super) fn text(&self) -> String {
+        format!("{} ctx {}", text(self.public), text(self.context))
+    }
+
+    /// The form to store after a sync: `None` when either stamp is
+    /// unsettled.
+    pub(super) fn for_store(self, now_ns: i64) -> Option<String> {
+        to_store(self.public, now_ns)?;
+        to_store(self.context, now_ns)?;
+        Some(self.text())
     }
 }
 

@@ -11,7 +11,7 @@
 //! one that already had a UID keeps it.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior, params, params_from_iter};
@@ -22,7 +22,7 @@ use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, messa
 use super::fault::Res;
 use super::flags::FlagIndex;
 use super::folders::{self, FolderRow};
-use super::stamp::{self, Stamp};
+use super::stamp::{self, SeqFiles, SeqStamp, Stamp};
 use super::{FolderSummary, StateError, Store};
 
 /// How long to wait for nmh's lock on the sequence file, by default: well
@@ -63,7 +63,7 @@ struct Snapshot {
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Stamps {
     dir: Option<Stamp>,
-    seq: Option<Stamp>,
+    seq: SeqStamp,
 }
 
 /// How stored rows and files pair up.
@@ -92,7 +92,7 @@ impl Store {
     /// is taken inside the write transaction, which no commit can pass.
     pub(super) fn sync_folder(&mut self, name: &FolderName) -> Res<FolderSummary> {
         let dir = name.path(&self.profile.path);
-        let seq_path = self.profile.sequences_path(&dir);
+        let seq_path = SeqFiles::of(&self.profile, &dir);
         for _ in 1..ATTEMPTS {
             let row = self.folder_row(name)?;
             let stamps = Stamps::of(&dir, &seq_path)?;
@@ -130,7 +130,7 @@ impl Store {
         &mut self,
         name: &FolderName,
         dir: &Path,
-        seq_path: &Option<PathBuf>,
+        seq_path: &SeqFiles,
     ) -> Res<FolderSummary> {
         let before = self.folder_row(name)?;
         let full = needs_reading(&before, &Stamps::of(dir, seq_path)?);
@@ -169,16 +169,13 @@ impl Store {
 }
 
 impl Stamps {
-    /// Stats the folder directory and its sequence file.
-    fn of(dir: &Path, seq_path: &Option<PathBuf>) -> Res<Stamps> {
+    /// Stats the folder directory and its sequence files.
+    fn of(dir: &Path, seq_path: &SeqFiles) -> Res<Stamps> {
         let dir = Stamp::of(dir)?;
         if dir.is_none() {
             return Err(StateError::NoMailbox.into());
         }
-        let seq = match seq_path {
-            Some(p) => Stamp::of(p)?,
-            None => None,
-        };
+        let seq = seq_path.stamp()?;
         Ok(Stamps { dir, seq })
     }
 }
@@ -187,14 +184,14 @@ impl Stamps {
 /// directory must be read (`true`) or only the sequences (`false`).
 fn needs_reading(row: &FolderRow, stamps: &Stamps) -> Option<bool> {
     let dir_same = row.dir_stamp == Some(stamp::text(stamps.dir));
-    let seq_same = row.seq_stamp == Some(stamp::text(stamps.seq));
+    let seq_same = row.seq_stamp == Some(stamps.seq.text());
     (!dir_same || !seq_same).then_some(!dir_same)
 }
 
 /// Reads the directory (when `full`) and the sequences under nmh's lock,
 /// which is taken only when the sequence file exists.
 fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Snapshot> {
-    let mut lock = sequences::FolderReadLock::acquire(profile, dir, wait)?;
+    let lock = sequences::FolderReadLock::acquire(profile, dir, wait)?;
     let files = match (full, lock.is_held()) {
         (false, _) => None,
         (true, true) => Some(message::scan(dir)?),
@@ -202,8 +199,7 @@ fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Sn
         // unlocked when there is no sequence file).
         (true, false) => Some(stable_scan(dir)?),
     };
-    let seqs = lock.read()?;
-    drop(lock);
+    let seqs = lock.read(profile)?;
     Ok(Snapshot { files, seqs })
 }
 
@@ -269,7 +265,7 @@ fn apply(
     } else {
         stamp::to_store(stamps.dir, now)
     };
-    let seq_text = stamp::to_store(stamps.seq, now);
+    let seq_text = stamps.seq.for_store(now);
     tx.execute(
         "UPDATE folders SET dir_stamp = ?2, seq_stamp = ?3, uidnext = ?4,
              highestmodseq = CASE WHEN ?5 THEN ?6 ELSE highestmodseq END,
