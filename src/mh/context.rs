@@ -13,14 +13,18 @@
 //! a reader may find the file empty for a moment, and waits a little
 //! before believing that; a writer checks, just before writing, that the
 //! file still has the length it read (else nmh has truncated it and is
-//! about to write). Nothing closes nmh's own window: a change made
+//! about to write). Nothing closes nmh's own windows: a change made
 //! between an nmh command's read and its write is lost when it writes,
-//! as it would be between two nmh commands.
+//! as it would be between two nmh commands; and a truncation that lands
+//! between that length check and our write (microseconds) would leave the
+//! end of our text behind nmh's shorter one, as between two nmh commands.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::lock::FileLock;
@@ -267,10 +271,9 @@ fn path_start(name: &[u8], old: &[u8], subfolders: bool) -> Option<usize> {
 }
 
 /// Reads the context without keeping a lock (a missing file is empty).
-/// A context found empty right after a change is read again for a
-/// moment, since nmh truncates before it locks; if it stays so, the read
-/// fails with [`MhError::LockBusy`] rather than report every private
-/// sequence gone.
+/// A context found empty right after a change is read again for up to
+/// [`EMPTY_WAIT`], since nmh truncates before it locks; if it stays empty
+/// that long, it is taken to be empty.
 pub fn read(profile: &Profile, wait: Duration) -> Result<Context, MhError> {
     let path = profile.context_path();
     let mut waiting = Waiting::new();
@@ -282,8 +285,11 @@ pub fn read(profile: &Profile, wait: Duration) -> Result<Context, MhError> {
         if !truncated(&mut lock, &raw) {
             return Ok(Context::parse(&raw));
         }
+        // Unlocked while waiting: nmh needs the lock to write the file.
         drop(lock);
-        waiting.sleep(&path)?;
+        if waiting.sleep(&path).is_err() {
+            return Ok(Context::default());
+        }
     }
 }
 
@@ -292,7 +298,11 @@ pub fn read(profile: &Profile, wait: Duration) -> Result<Context, MhError> {
 /// in place (ftruncate + write; not fsynced, as nmh does not either).
 /// A missing context is created only when there is something to write.
 /// `edit` may run more than once (when nmh truncated the file meanwhile);
-/// the result of the last run is returned.
+/// the result of the last run is returned. A context that stays empty
+/// after a recent change for [`EMPTY_WAIT`] (and was not emptied by this
+/// process) gives [`MhError::LockBusy`]: writing into a file that nmh has
+/// truncated and is waiting to write could leave the end of our text
+/// behind nmh's.
 pub fn update<R>(
     profile: &Profile,
     wait: Duration,
@@ -332,6 +342,9 @@ pub fn update<R>(
             continue;
         }
         sequences::rewrite_in_place(lock.file(), &text).map_err(|e| MhError::io(&path, e))?;
+        if text.is_empty() {
+            remember_emptied(&mut lock);
+        }
         return Ok(result);
     }
 }
@@ -352,10 +365,32 @@ fn length(lock: &mut FileLock, path: &Path) -> Result<u64, MhError> {
     Ok(meta.len())
 }
 
-/// True when `raw` is empty and the file changed lately: most likely nmh
-/// truncated it and has not written it yet.
+/// The (device, inode, mtime) of the context this process last emptied
+/// itself, so that it does not wait for nmh to write it.
+static EMPTIED: Mutex<Option<(u64, u64, i64)>> = Mutex::new(None);
+
+/// (device, inode, mtime in ns) of the locked file.
+fn file_stamp(lock: &mut FileLock) -> Option<(u64, u64, i64)> {
+    let m = lock.file().metadata().ok()?;
+    Some((m.dev(), m.ino(), m.mtime() * 1_000_000_000 + m.mtime_nsec()))
+}
+
+/// Records that this process just emptied the context.
+fn remember_emptied(lock: &mut FileLock) {
+    let stamp = file_stamp(lock);
+    if let Ok(mut emptied) = EMPTIED.lock() {
+        *emptied = stamp;
+    }
+}
+
+/// True when `raw` is empty and the file changed lately, not by this
+/// process: most likely nmh truncated it and has not written it yet.
 fn truncated(lock: &mut FileLock, raw: &[u8]) -> bool {
     if !raw.is_empty() {
+        return false;
+    }
+    let stamp = file_stamp(lock);
+    if stamp.is_some() && EMPTIED.lock().is_ok_and(|e| *e == stamp) {
         return false;
     }
     let modified = lock.file().metadata().and_then(|m| m.modified());

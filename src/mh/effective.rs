@@ -223,3 +223,83 @@ struct PrivateChange {
     added: BTreeSet<MsgNum>,
     removed: BTreeSet<MsgNum>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mail root with folder `inbox` holding `public` as its sequence
+    /// file (none when empty) and `context` (`DIR` standing for the
+    /// folder's path) as the context.
+    fn setup(public: &str, context: &str) -> (tempfile::TempDir, Profile, PathBuf) {
+        let root = tempfile::tempdir().unwrap();
+        let profile = Profile::defaults(root.path().to_path_buf());
+        let dir = root.path().join("inbox");
+        std::fs::create_dir(&dir).unwrap();
+        if !public.is_empty() {
+            std::fs::write(dir.join(".mh_sequences"), public).unwrap();
+        }
+        let context = context.replace("DIR", &dir.display().to_string());
+        std::fs::write(profile.context_path(), context).unwrap();
+        (root, profile, dir)
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn a_change_goes_where_the_sequence_lives() {
+        let (_root, profile, dir) = setup("unseen: 1-3\n", "A: b\natr-flagged-DIR: 2\n");
+        let seen = update_folder(&profile, &dir, WAIT, |s| {
+            let before = s.clone();
+            s.add("flagged", 3);
+            s.add("replied", 1);
+            s.remove("unseen", 1);
+            before
+        })
+        .unwrap();
+        assert_eq!(seen.get("flagged"), Some(&BTreeSet::from([2])));
+        assert_eq!(
+            read(&dir.join(".mh_sequences")),
+            "unseen: 2-3\nreplied: 1\n"
+        );
+        let expected = format!("A: b\natr-flagged-{}: 2-3\n", dir.display());
+        assert_eq!(read(&profile.context_path()), expected);
+        let all = read_folder(&profile, &dir).unwrap();
+        assert_eq!(all.get("flagged"), Some(&BTreeSet::from([2, 3])));
+    }
+
+    #[test]
+    fn without_public_sequences_everything_is_private() {
+        let (_root, mut profile, dir) = setup("", "Current-Folder: inbox\n");
+        profile.sequences_file = None;
+        update_folder(&profile, &dir, WAIT, |s| s.add("unseen", 4)).unwrap();
+        assert!(!dir.join(".mh_sequences").exists());
+        let expected = format!("Current-Folder: inbox\natr-unseen-{}: 4\n", dir.display());
+        assert_eq!(read(&profile.context_path()), expected);
+    }
+
+    #[test]
+    fn emptying_a_private_sequence_drops_its_public_namesake() {
+        let (_root, profile, dir) = setup("flagged: 1\n", "atr-flagged-DIR: 3\n");
+        let lock = FolderReadLock::acquire(&profile, &dir, WAIT).unwrap();
+        assert!(lock.is_held());
+        let seqs = lock.read(&profile).unwrap();
+        assert_eq!(seqs.get("flagged"), Some(&BTreeSet::from([3])), "shadowed");
+        update_folder(&profile, &dir, WAIT, |s| s.remove("flagged", 3)).unwrap();
+        assert_eq!(read(&profile.context_path()), "");
+        assert!(!dir.join(".mh_sequences").exists(), "nothing public left");
+        assert!(read_folder(&profile, &dir).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unchanged_folder_writes_nothing() {
+        let (_root, profile, dir) = setup("unseen: 1\n", "atr-x-DIR: 1\n 2\n");
+        let before = read(&profile.context_path());
+        update_folder(&profile, &dir, WAIT, |s| s.add("x", 2)).unwrap();
+        assert_eq!(read(&profile.context_path()), before, "continuation kept");
+    }
+}

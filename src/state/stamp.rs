@@ -68,6 +68,11 @@ pub(super) struct SeqFiles {
 
 /// The stamps of a folder's [`SeqFiles`]: a change to either means the
 /// sequences are read again (the directory is not).
+///
+/// TODO(#2): any change to the context (nmh rewrites `Current-Folder` on
+/// most commands) makes every folder read its sequences again at its next
+/// sync, under the folder's lock; keeping a fingerprint of the folder's
+/// own `atr-` lines instead would spare those reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct SeqStamp {
     public: Option<Stamp>,

@@ -108,13 +108,17 @@ impl Tree {
         std::fs::read_to_string(self.mail().join(folder).join(".mh_sequences")).unwrap_or_default()
     }
 
-    /// Moves the mtimes of the folder and its sequence file ten seconds
-    /// back, so that a sync may trust their stamps (a stamp of a change
-    /// made this very moment is never trusted).
+    /// Moves the mtimes of the folder, its sequence file and the context
+    /// ten seconds back, so that a sync may trust their stamps (a stamp of
+    /// a change made this very moment is never trusted).
     pub fn settle(&self, folder: &str) {
         let back = SystemTime::now() - Duration::from_secs(10);
         let dir = self.mail().join(folder);
-        for p in [dir.join(".mh_sequences"), dir.clone()] {
+        for p in [
+            dir.join(".mh_sequences"),
+            dir.clone(),
+            self.mail().join("context"),
+        ] {
             if let Ok(f) = std::fs::File::open(&p) {
                 f.set_modified(back).expect("set mtime");
             }

@@ -1,0 +1,47 @@
+//! Syncing private sequences (nmh's context file) through the store: a
+//! change there re-reads the sequences but not the directory, and the
+//! profile's `context` key is honoured.
+
+mod state_common;
+
+use asimap::state::FlagOp;
+use state_common::{Tree, flags};
+
+#[test]
+fn a_context_change_rereads_sequences_not_the_directory() {
+    let t = Tree::with_profile("mh-sequences:\n");
+    t.inc("inbox", &["a", "b"]);
+    t.settle("inbox");
+    let mut s = t.store();
+    assert_eq!(s.sync("INBOX").unwrap().unseen, 2);
+    let scans = s.scans();
+    s.sync("INBOX").unwrap();
+    assert_eq!(s.scans(), scans, "an unchanged folder is not read");
+
+    t.nmh("mark", &["+inbox", "1", "-sequence", "flagged"]);
+    s.sync("INBOX").unwrap();
+    assert_eq!(
+        s.scans(),
+        scans,
+        "mark in the context does not touch the directory"
+    );
+    assert_eq!(s.messages("INBOX").unwrap()[0].flags, flags(&["\\Flagged"]));
+}
+
+#[test]
+fn the_profiles_context_key_is_where_private_sequences_are() {
+    let t = Tree::with_profile("mh-sequences:\ncontext: state/ctx\n");
+    std::fs::create_dir(t.mail().join("state")).unwrap();
+    t.inc("inbox", &["a", "b"]);
+    let ctx = std::fs::read_to_string(t.mail().join("state/ctx")).unwrap();
+    assert!(ctx.contains("atr-unseen-"), "{ctx}");
+    assert!(!t.mail().join("context").exists());
+
+    let mut s = t.store();
+    assert_eq!(s.sync("INBOX").unwrap().unseen, 2);
+    let uid = s.messages("INBOX").unwrap()[1].uid;
+    let seen = flags(&["\\Seen"]);
+    s.store_flags("INBOX", &[uid], FlagOp::Add, &seen).unwrap();
+    let out = t.nmh("mark", &["+inbox", "-list", "-sequence", "unseen"]);
+    assert_eq!(out.trim(), "unseen (private): 1");
+}
