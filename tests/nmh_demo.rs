@@ -31,6 +31,8 @@ fn copy_tree(from: &Path, to: &Path) {
             copy_tree(&entry.path(), &dst);
         } else {
             fs::copy(entry.path(), &dst).expect("copy demo file");
+            // A file written this moment may be one inc is still filling.
+            common::backdate(&dst);
         }
     }
 }

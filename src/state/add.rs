@@ -17,7 +17,8 @@ use super::Store;
 use super::fault::{Fault, Res};
 use super::flags::{self, FlagIndex, has_seen, mark_seen};
 use super::folders;
-use super::guard::{GuardData, mark_fresh};
+use super::guard::{NewGuard, mark_fresh};
+use super::keep;
 use super::sync::{Stored, insert_row, load_some};
 
 /// A message added to a folder, with the flags it must get.
@@ -28,16 +29,24 @@ pub(super) struct Added {
     pub(super) flags: Vec<String>,
     /// The source (folder id, UID) whose cache the row inherits.
     pub(super) source: Option<(i64, u32)>,
+    /// Its kept copy, watched for inc's overwrite (`guard`).
+    pub(super) keep: Option<String>,
 }
 
 impl Added {
     /// A copy or move of stored message `s` of folder `src_id`: same flags,
     /// and the row inherits the source's cache.
-    pub(super) fn from_source(file: MsgFile, s: &Stored, src_id: i64) -> Added {
+    pub(super) fn from_source(
+        file: MsgFile,
+        s: &Stored,
+        src_id: i64,
+        keep: Option<String>,
+    ) -> Added {
         Added {
             file,
             flags: flags::split(&s.flags),
             source: Some((src_id, s.uid)),
+            keep,
         }
     }
 }
@@ -78,7 +87,7 @@ impl Store {
     /// [`Store::append`]. The file is linked to its number while nmh's
     /// lock is held, as `rcvstore` does, so a sync never sees it without
     /// its sequences. The message is then watched for inc's overwrite
-    /// (`guard`).
+    /// (`guard`), with a kept copy of the client's bytes.
     pub(super) fn append_message(
         &mut self,
         mailbox: &str,
@@ -86,7 +95,7 @@ impl Store {
         flags: &[String],
         date: Option<DateTime<FixedOffset>>,
     ) -> Res<(u32, u32)> {
-        self.check_guards();
+        self.check_guards(false);
         let name = self.selectable_folder(mailbox)?;
         // Messages already in the folder get their UIDs before the new one.
         self.sync_folder(&name)?;
@@ -99,6 +108,7 @@ impl Store {
                 file,
                 flags: Vec::new(),
                 source: None,
+                keep: None,
             }];
             self.insert_added(&name, &added, &index)
                 .map(|(validity, uids)| (validity, uids, file))
@@ -107,14 +117,19 @@ impl Store {
             // insert_added returns one UID per added file: exactly one.
             Ok((uidvalidity, uids, file)) => {
                 let uid = uids.first().copied().unwrap_or(0);
-                let data = GuardData {
-                    folder: &name,
-                    uid,
-                    bytes,
-                    flags,
-                    mtime,
-                };
-                self.guard_append(&dir, &file, data);
+                match keep::write(&keep::dir_of(&self.path), bytes) {
+                    Ok(keep) => {
+                        let flags = flags.to_vec();
+                        let new = NewGuard {
+                            uid,
+                            file,
+                            keep,
+                            flags,
+                        };
+                        self.guard_added(&name, vec![new]);
+                    }
+                    Err(e) => log::warn!("{name}: UID {uid} not watched for inc: {e}"),
+                }
                 Ok((uidvalidity, uid))
             }
             Err(e) => {
@@ -150,10 +165,8 @@ impl Store {
         Ok(outcome)
     }
 
-    /// [`Store::copy`].
-    ///
-    /// TODO(#3): copies are not watched for inc's overwrite as APPEND is
-    /// (`guard`); the source file could serve as the kept data.
+    /// [`Store::copy`]. The copies are watched for inc's overwrite
+    /// (`guard`), their sources kept as hard links.
     pub(super) fn copy_messages(
         &mut self,
         from: &str,
@@ -171,19 +184,10 @@ impl Store {
             return Ok((self.folder_row(&dst)?.uidvalidity, Vec::new()));
         }
         let dst_dir = dst.path(&self.profile.path);
-        let index = match self.flag_copies(&dst_dir, &added) {
-            Ok(index) => index,
-            Err(e) => {
-                discard(
-                    &self.profile,
-                    self.lock_wait,
-                    &dst_dir,
-                    added.iter().map(|a| &a.file),
-                );
-                return Err(e);
-            }
-        };
-        let (uidvalidity, new_uids) = match self.insert_added(&dst, &added, &index) {
+        let recorded = self
+            .flag_copies(&dst_dir, &added)
+            .and_then(|index| self.insert_added(&dst, &added, &index));
+        let (uidvalidity, new_uids) = match recorded {
             Ok(done) => done,
             Err(e) => {
                 discard(
@@ -192,11 +196,32 @@ impl Store {
                     &dst_dir,
                     added.iter().map(|a| &a.file),
                 );
+                drop_kept(&self.path, &added);
                 return Err(e);
             }
         };
         let pairs = added.iter().filter_map(|a| a.source.map(|(_, uid)| uid));
-        Ok((uidvalidity, pairs.zip(new_uids).collect()))
+        let pairs = pairs.zip(new_uids.iter().copied()).collect();
+        self.guard_copies(&dst, added, &new_uids);
+        Ok((uidvalidity, pairs))
+    }
+
+    /// Watches copies or moved messages just given `uids` for inc's
+    /// overwrite, those that have a kept copy.
+    pub(super) fn guard_copies(&mut self, dst: &FolderName, added: Vec<Added>, uids: &[u32]) {
+        let new = added
+            .into_iter()
+            .zip(uids)
+            .filter_map(|(a, &uid)| {
+                Some(NewGuard {
+                    uid,
+                    file: a.file,
+                    keep: a.keep?,
+                    flags: a.flags,
+                })
+            })
+            .collect();
+        self.guard_added(dst, new);
     }
 
     /// Copies the files of `rows` into `dst`; a message that vanished is
@@ -211,9 +236,14 @@ impl Store {
     ) -> Res<Vec<Added>> {
         let src_dir = src.path(&self.profile.path);
         let dst_dir = dst.path(&self.profile.path);
+        let ends = Ends {
+            src_dir: &src_dir,
+            dst_dir: &dst_dir,
+            keep_dir: &keep::dir_of(&self.path),
+        };
         let mut added = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(COPY_BATCH) {
-            match copy_chunk(&src_dir, &dst_dir, &self.profile, src_id, chunk) {
+            match copy_chunk(&ends, &self.profile, src_id, chunk) {
                 Ok(more) => added.extend(more),
                 Err(e) => {
                     discard(
@@ -222,6 +252,7 @@ impl Store {
                         &dst_dir,
                         added.iter().map(|a| &a.file),
                     );
+                    drop_kept(&self.path, &added);
                     return Err(e.into());
                 }
             }
@@ -304,12 +335,19 @@ pub(super) fn flag_new(seqs: &mut Sequences, profile: &Profile, n: MsgNum, flags
 /// batch is written, so this stays well below the usual limit of 1024.
 const COPY_BATCH: usize = 256;
 
+/// The directories a COPY works in.
+struct Ends<'a> {
+    src_dir: &'a Path,
+    dst_dir: &'a Path,
+    keep_dir: &'a Path,
+}
+
 /// Copies one batch of messages from their checked descriptors, so that
 /// nmh renumbering the folder meanwhile cannot make us copy another
-/// message; a message that vanished is skipped.
+/// message; a message that vanished is skipped. Each source is kept
+/// (`keep`) for the guard against inc's overwrite of its copy.
 fn copy_chunk(
-    src_dir: &Path,
-    dst_dir: &Path,
+    ends: &Ends<'_>,
     profile: &Profile,
     src_id: i64,
     rows: &[Stored],
@@ -317,21 +355,40 @@ fn copy_chunk(
     let mut opened = Vec::with_capacity(rows.len());
     let mut kept = Vec::with_capacity(rows.len());
     for s in rows {
-        match message::open_checked(src_dir, s.number, &s.identity) {
-            Ok(file) => {
+        match message::open_checked(ends.src_dir, s.number, &s.identity) {
+            Ok(mut file) => {
+                let keep = keep::link_or_copy(ends.keep_dir, &mut file)
+                    .map_err(|e| log::warn!("copy of UID {} not watched for inc: {e}", s.uid))
+                    .ok();
                 opened.push(file);
-                kept.push(s);
+                kept.push((s, keep));
             }
             Err(MhError::MessageGone(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    let files = message::copy_batch(opened, dst_dir, profile)?;
+    let files = match message::copy_batch(opened, ends.dst_dir, profile) {
+        Ok(files) => files,
+        Err(e) => {
+            for name in kept.iter().filter_map(|(_, k)| k.as_deref()) {
+                keep::remove(ends.keep_dir, name);
+            }
+            return Err(e);
+        }
+    };
     let added = files
         .into_iter()
         .zip(kept)
-        .map(|(file, s)| Added::from_source(file, s, src_id));
+        .map(|(file, (s, keep))| Added::from_source(file, s, src_id, keep));
     Ok(added.collect())
+}
+
+/// Removes the kept copies of messages whose adding failed.
+pub(super) fn drop_kept(state: &Path, added: &[Added]) {
+    let dir = keep::dir_of(state);
+    for name in added.iter().filter_map(|a| a.keep.as_deref()) {
+        keep::remove(&dir, name);
+    }
 }
 
 /// Removes files added by an APPEND or COPY that then failed (the client

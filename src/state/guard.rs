@@ -1,16 +1,20 @@
 //! The guard against inc's clobber race (mh-compat.md §4): `inc` picks
 //! `hghmsg + 1` from a readdir and later opens it with `O_TRUNC`, without
-//! `O_EXCL` and without a lock, so it can overwrite a message APPEND linked
-//! to that number in between. After an APPEND the store keeps the data and
-//! a descriptor of the new inode for a grace period; every sync looks at
-//! the inode again. When its size or mtime changed, inc wrote over it: our
-//! message is added again under a new number (keeping its UID), and the
-//! content inc left there becomes a message of its own with a new UID.
+//! `O_EXCL` and without a lock, so it can overwrite a message that APPEND,
+//! COPY or MOVE linked to that number in between.
+//!
+//! Every message added to a folder is therefore guarded for [`GRACE`]: a
+//! copy of its bytes is kept (`keep`) and a row in the `guards` table
+//! names its UID, its identity as written and the kept copy. Any session
+//! looks at the guarded files now and then (and at opening and closing
+//! the store); when one's size or mtime changed, inc wrote over it: the
+//! message is added again from the kept copy under a new number (keeping
+//! its UID where no client can have seen the other content under it), and
+//! the content inc left there becomes a message of its own with a new
+//! UID. Because the guards live in the state file, a session that ends
+//! within the grace period leaves the watch to the next one.
 
-use std::fs::File;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -18,37 +22,57 @@ use crate::mh::{FolderName, Identity, MhError, MsgFile, MsgNum, Sequences, messa
 
 use super::Store;
 use super::fault::Res;
-use super::flags::FlagIndex;
+use super::flags::{self, FlagIndex};
 use super::folders;
-use super::sync::insert_row;
+use super::keep;
+use super::sync::{identity_at, insert_row};
 
-/// How long an appended file is watched. inc writes its messages within
+/// How long an added file is watched. inc writes its messages within
 /// moments of its readdir on an idle machine; on a loaded one (the soak
 /// test) seconds pass between the two.
 pub(super) const GRACE: Duration = Duration::from_secs(10);
 
-/// An appended message still watched for inc's overwrite.
+/// A guard whose file cannot be found (renumbered while no session ran,
+/// say) is given up after this long.
+const GIVE_UP: Duration = Duration::from_secs(24 * 3600);
+
+/// The guards are looked at no more often than this, except when the
+/// store opens and closes: a burst of APPENDs must not stat every
+/// guarded file once per APPEND.
+const CHECK_EVERY: Duration = Duration::from_millis(200);
+
+/// A guarded message, as the `guards` table holds it.
+#[derive(Debug, Clone)]
 pub(super) struct Guard {
-    /// Its folder.
-    pub folder: FolderName,
+    /// Its row id.
+    id: i64,
+    /// Its folder (MH name).
+    folder: String,
     /// The UID it was given.
-    pub uid: u32,
-    /// The new inode, kept open so that a rename (pack, sortm) or a
-    /// removal does not lose track of it.
-    pub file: File,
+    uid: u32,
     /// Its identity as written (size and mtime of our bytes).
-    pub written: Identity,
-    /// The message, to add it again.
-    pub bytes: Vec<u8>,
-    /// Its flags, to give the new copy.
-    pub flags: Vec<String>,
-    /// Its INTERNALDATE.
-    pub mtime: SystemTime,
-    /// When it was linked.
-    pub since: Instant,
+    written: Identity,
+    /// The kept copy's name in the keep directory.
+    keep: String,
+    /// Its flags (space-separated wire form), for a copy made again.
+    flags: String,
+    /// When the watch started (ns since the epoch).
+    since_ns: i64,
 }
 
-/// What a look at a guarded inode found.
+/// A message just added, to be guarded.
+pub(super) struct NewGuard {
+    /// The UID it got.
+    pub uid: u32,
+    /// Its file as written.
+    pub file: MsgFile,
+    /// Its kept copy.
+    pub keep: String,
+    /// Its flags in wire form.
+    pub flags: Vec<String>,
+}
+
+/// What a look at a guarded message found.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Verdict {
     /// Unchanged: keep watching.
@@ -59,116 +83,195 @@ pub(super) enum Verdict {
     Clobbered(Identity),
 }
 
-/// Judges a guarded inode from its current metadata.
-pub(super) fn judge(written: &Identity, now: &Identity, nlink: u64, age: Duration) -> Verdict {
-    if nlink == 0 {
-        return Verdict::Done;
-    }
-    if now.size != written.size || now.mtime_ns != written.mtime_ns {
-        return Verdict::Clobbered(*now);
-    }
-    if age >= GRACE {
-        Verdict::Done
-    } else {
-        Verdict::Watch
+/// Where a guarded message stands.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Found {
+    /// Its inode is there, now with this identity.
+    Inode(Identity),
+    /// Its inode is not at the number the rows give (renumbered since the
+    /// last sync).
+    Elsewhere,
+    /// Removed, or its UID names another file now.
+    Gone,
+}
+
+/// Judges a guarded message `age` after it was added.
+pub(super) fn judge(written: &Identity, found: Found, age: Duration) -> Verdict {
+    match found {
+        Found::Gone => Verdict::Done,
+        Found::Inode(now) if now.size != written.size || now.mtime_ns != written.mtime_ns => {
+            Verdict::Clobbered(now)
+        }
+        Found::Inode(_) if age >= GRACE => Verdict::Done,
+        _ if age >= GIVE_UP => Verdict::Done,
+        _ => Verdict::Watch,
     }
 }
 
-impl Guard {
-    /// Looks at the inode again.
-    fn verdict(&self) -> Verdict {
-        match self.file.metadata() {
-            Ok(meta) => {
-                let now = Identity::from_metadata(&meta);
-                judge(&self.written, &now, meta.nlink(), self.since.elapsed())
-            }
-            Err(e) => {
-                log::warn!("appended message {}: {e}", self.uid);
-                Verdict::Done
-            }
-        }
-    }
+/// True when `a` and `b` are the same inode (whatever its content).
+fn same_inode(a: &Identity, b: &Identity) -> bool {
+    a.dev == b.dev && a.ino == b.ino && a.btime_ns == b.btime_ns
 }
 
 impl Store {
-    /// Starts watching an appended message (its file `added` in `dir`).
-    pub(super) fn guard_append(&mut self, dir: &Path, added: &MsgFile, guard: GuardData<'_>) {
-        let file = match message::open_checked(dir, added.number, &added.identity) {
-            Ok(f) => f,
-            // Gone already (expunged by another session): nothing to keep.
-            Err(_) => return,
-        };
-        self.guards.push(Guard {
-            folder: guard.folder.clone(),
-            uid: guard.uid,
-            file,
-            written: added.identity,
-            bytes: guard.bytes.to_vec(),
-            flags: guard.flags.to_vec(),
-            mtime: guard.mtime,
-            since: Instant::now(),
-        });
+    /// Starts watching messages just added to `folder`. A failure only
+    /// costs the protection, never the message: it is logged.
+    pub(super) fn guard_added(&mut self, folder: &FolderName, new: Vec<NewGuard>) {
+        if new.is_empty() {
+            return;
+        }
+        if let Err(e) = insert_guards(&mut self.conn, folder.as_str(), &new) {
+            log::warn!("{folder}: cannot watch added messages for inc's overwrite: {e:?}");
+            let dir = keep::dir_of(&self.path);
+            new.iter().for_each(|g| keep::remove(&dir, &g.keep));
+        }
     }
 
-    /// Looks at every watched message; repairs the overwritten ones. A
-    /// repair that fails (say, nmh holds the lock) is tried again next
-    /// time.
-    pub(super) fn check_guards(&mut self) {
-        let guards = std::mem::take(&mut self.guards);
+    /// Looks at every guarded message (at most every [`CHECK_EVERY`]
+    /// unless `force`); repairs the overwritten ones and ends the watch of
+    /// the others once it has run its time. A repair that fails (say, nmh
+    /// holds the lock) is tried again next time.
+    pub(super) fn check_guards(&mut self, force: bool) {
+        if !force
+            && self
+                .guards_checked
+                .is_some_and(|t| t.elapsed() < CHECK_EVERY)
+        {
+            return;
+        }
+        self.guards_checked = Some(Instant::now());
+        let guards = match load_guards(&self.conn) {
+            Ok(g) => g,
+            Err(e) => return log::warn!("reading guarded messages: {e:?}"),
+        };
+        let now = super::stamp::now_ns();
         for g in guards {
-            match g.verdict() {
-                Verdict::Watch => self.guards.push(g),
-                Verdict::Done => {}
-                Verdict::Clobbered(now) => match self.repair(&g, &now) {
-                    Ok((file, uid)) => self.watch_again(g, file, uid),
-                    Err(e) => {
-                        log::warn!("{}: re-adding overwritten message: {e:?}", g.folder);
-                        self.guards.push(g);
-                    }
-                },
+            let age = Duration::from_nanos(u64::try_from(now - g.since_ns).unwrap_or(0));
+            let verdict = match self.find_guarded(&g) {
+                Ok(found) => judge(&g.written, found, age),
+                Err(e) => {
+                    log::warn!("{}: looking at UID {}: {e:?}", g.folder, g.uid);
+                    continue;
+                }
+            };
+            match verdict {
+                Verdict::Watch => {}
+                Verdict::Done => self.release(&g),
+                Verdict::Clobbered(now) => self.repair_guarded(g, &now),
             }
         }
     }
 
-    /// Watches the copy a repair made (a still running inc may overwrite
-    /// that one too).
-    fn watch_again(&mut self, g: Guard, file: MsgFile, uid: u32) {
-        let dir = g.folder.path(&self.profile.path);
-        if let Ok(fd) = message::open_checked(&dir, file.number, &file.identity) {
-            self.guards.push(Guard {
-                uid,
-                file: fd,
-                written: file.identity,
-                since: Instant::now(),
-                ..g
-            });
+    /// Removes orphaned kept copies (a session died before recording
+    /// their guards).
+    pub(super) fn clean_kept(&mut self) {
+        let names = match kept_names(&self.conn) {
+            Ok(n) => n,
+            Err(e) => return log::warn!("reading guarded messages: {e:?}"),
+        };
+        let removed = keep::remove_orphans(&keep::dir_of(&self.path), &names);
+        if removed > 0 {
+            log::info!("removed {removed} orphaned kept messages");
         }
     }
 
-    /// Adds `g`'s message again and gives the content found in its old
-    /// inode a UID of its own, in one transaction under nmh's lock (so
-    /// that no sync sees the new file before its row exists). Returns the
-    /// new file and the UID it has.
+    /// Where guarded message `g` stands: the rows tell its number (and a
+    /// rewrite a sync already recorded), a stat tells its size and mtime.
+    fn find_guarded(&self, g: &Guard) -> Res<Found> {
+        let Some(folder) = folders::find(&self.conn, &g.folder)? else {
+            return Ok(Found::Gone);
+        };
+        match uid_row(&self.conn, folder.id, g.uid)? {
+            Some((number, id)) if same_inode(&id, &g.written) => {
+                if id.size != g.written.size || id.mtime_ns != g.written.mtime_ns {
+                    return Ok(Found::Inode(id));
+                }
+                let Ok(name) = FolderName::new(&g.folder) else {
+                    return Ok(Found::Gone);
+                };
+                let dir = name.path(&self.profile.path);
+                Ok(match message::stat_message(&dir, number)? {
+                    Some(f) if same_inode(&f.identity, &g.written) => Found::Inode(f.identity),
+                    _ => Found::Elsewhere,
+                })
+            }
+            Some(_) => Ok(Found::Gone),
+            // A sync that saw the rewrite gave the new content a UID of
+            // its own and let ours go.
+            None => {
+                Ok(inode_row(&self.conn, folder.id, &g.written)?.map_or(Found::Gone, Found::Inode))
+            }
+        }
+    }
+
+    /// Ends the watch of `g`, unless another session took it meanwhile.
+    fn release(&mut self, g: &Guard) {
+        match claim(&self.conn, g.id) {
+            Ok(true) => keep::remove(&keep::dir_of(&self.path), &g.keep),
+            Ok(false) => {}
+            Err(e) => log::warn!("{}: ending the watch of UID {}: {e:?}", g.folder, g.uid),
+        }
+    }
+
+    /// Repairs overwritten message `g` unless another session is at it,
+    /// and watches the copy it makes (a still running inc may overwrite
+    /// that one too).
+    fn repair_guarded(&mut self, g: Guard, clobbered: &Identity) {
+        match claim(&self.conn, g.id) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => return log::warn!("{}: claiming UID {}: {e:?}", g.folder, g.uid),
+        }
+        match self.repair(&g, clobbered) {
+            Ok((file, uid)) => {
+                let again = Guard {
+                    uid,
+                    written: file.identity,
+                    since_ns: super::stamp::now_ns(),
+                    ..g
+                };
+                if let Err(e) = put_guard(&self.conn, &again) {
+                    log::warn!("{}: watching UID {uid} again: {e:?}", again.folder);
+                }
+            }
+            Err(e) => {
+                log::warn!("{}: re-adding overwritten message: {e:?}", g.folder);
+                if let Err(e) = put_guard(&self.conn, &g) {
+                    log::warn!("{}: UID {} left unwatched: {e:?}", g.folder, g.uid);
+                }
+            }
+        }
+    }
+
+    /// Adds `g`'s message again from its kept copy and gives the content
+    /// found in its old inode a UID of its own, in one transaction under
+    /// nmh's lock (so that no sync sees the new file before its row
+    /// exists). Returns the new file and the UID it has.
     fn repair(&mut self, g: &Guard, clobbered: &Identity) -> Res<(MsgFile, u32)> {
         log::warn!(
             "{}: UID {} was overwritten by another program (inc?); adding it again",
             g.folder,
             g.uid
         );
-        let dir = g.folder.path(&self.profile.path);
+        let name = FolderName::new(&g.folder)?;
+        let dir = name.path(&self.profile.path);
+        let bytes = keep::read(&keep::dir_of(&self.path), &g.keep)?;
+        let mtime =
+            UNIX_EPOCH + Duration::from_nanos(u64::try_from(g.written.mtime_ns).unwrap_or(0));
+        let flag_list = flags::split(&g.flags);
         let Store {
             profile,
             conn,
             lock_wait,
             ..
         } = self;
-        let pending = message::Pending::write(&dir, profile, &g.bytes, g.mtime)?;
+        let pending = message::Pending::write(&dir, profile, &bytes, mtime)?;
         mark_fresh(conn, pending.identity())?;
         // Linked under nmh's lock with its sequences; the rows are written
         // after it is released (a sync holds SQLite while locking).
         let link = |seqs: &mut Sequences| -> Result<_, MhError> {
             let file = pending.link(&dir)?;
-            super::add::flag_new(seqs, profile, file.number, &g.flags);
+            super::add::flag_new(seqs, profile, file.number, &flag_list);
             Ok((file, FlagIndex::new(profile, seqs)))
         };
         let (file, index) = sequences::update_folder(profile, &dir, *lock_wait, link)??;
@@ -177,18 +280,114 @@ impl Store {
     }
 }
 
-/// What [`Store::guard_append`] keeps besides the file.
-pub(super) struct GuardData<'a> {
-    /// The folder.
-    pub folder: &'a FolderName,
-    /// The UID the message got.
-    pub uid: u32,
-    /// The message.
-    pub bytes: &'a [u8],
-    /// Its flags.
-    pub flags: &'a [String],
-    /// Its INTERNALDATE.
-    pub mtime: SystemTime,
+/// The guarded messages.
+fn load_guards(conn: &Connection) -> Res<Vec<Guard>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, folder, uid, dev, ino, btime_ns, size, mtime_ns, keep, flags, since_ns
+         FROM guards ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Guard {
+            id: r.get(0)?,
+            folder: r.get(1)?,
+            uid: r.get(2)?,
+            written: identity_at(r, 3)?,
+            keep: r.get(8)?,
+            flags: r.get(9)?,
+            since_ns: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The names of the kept copies guards refer to.
+fn kept_names(conn: &Connection) -> Res<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT keep FROM guards")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records new guards of `folder` in one transaction.
+fn insert_guards(conn: &mut Connection, folder: &str, new: &[NewGuard]) -> Res<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let since_ns = super::stamp::now_ns();
+    for n in new {
+        let g = Guard {
+            id: 0,
+            folder: folder.to_string(),
+            uid: n.uid,
+            written: n.file.identity,
+            keep: n.keep.clone(),
+            flags: n.flags.join(" "),
+            since_ns,
+        };
+        put_guard(&tx, &g)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Records one guard (a new row id).
+fn put_guard(conn: &Connection, g: &Guard) -> Res<()> {
+    let id = &g.written;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO guards (folder, uid, dev, ino, btime_ns, size, mtime_ns, keep, flags,
+                             since_ns)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    stmt.execute(params![
+        g.folder,
+        g.uid,
+        id.dev as i64,
+        id.ino as i64,
+        id.btime_ns,
+        id.size as i64,
+        id.mtime_ns,
+        g.keep,
+        g.flags,
+        g.since_ns,
+    ])?;
+    Ok(())
+}
+
+/// Takes guard `id` out of the table; false when another session did so
+/// first (it then repairs or releases it).
+fn claim(conn: &Connection, id: i64) -> Res<bool> {
+    let mut stmt = conn.prepare_cached("DELETE FROM guards WHERE id = ?1")?;
+    Ok(stmt.execute([id])? == 1)
+}
+
+/// The number and identity the rows give `uid`.
+fn uid_row(conn: &Connection, folder: i64, uid: u32) -> Res<Option<(MsgNum, Identity)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT number, dev, ino, btime_ns, size, mtime_ns FROM messages
+         WHERE folder = ?1 AND uid = ?2",
+    )?;
+    let row = stmt
+        .query_row(params![folder, uid], |r| {
+            Ok((r.get(0)?, identity_at(r, 1)?))
+        })
+        .optional()?;
+    Ok(row)
+}
+
+/// The identity of a row of `folder` holding inode `id` (a rewrite of it
+/// that a sync recorded under a new UID).
+fn inode_row(conn: &Connection, folder: i64, id: &Identity) -> Res<Option<Identity>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT dev, ino, btime_ns, size, mtime_ns FROM messages
+         WHERE folder = ?1 AND ino = ?2 AND dev = ?3",
+    )?;
+    let rows = stmt.query_map(params![folder, id.ino as i64, id.dev as i64], |r| {
+        identity_at(r, 0)
+    })?;
+    for row in rows {
+        let row = row?;
+        if same_inode(&row, id) {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
 }
 
 /// The rows after a repair: the UID moves to the new file, and the
@@ -260,11 +459,13 @@ pub(super) fn mark_fresh(conn: &Connection, id: &Identity) -> Res<()> {
     Ok(())
 }
 
-/// The (dev, inode) pairs appended moments ago; forgets older ones.
+/// The (dev, inode) pairs added moments ago or still guarded; forgets
+/// older ones.
 pub(super) fn fresh_inodes(conn: &Connection, now_ns: i64) -> Res<Vec<(u64, u64)>> {
     let mut forget = conn.prepare_cached("DELETE FROM fresh WHERE until_ns < ?1")?;
     forget.execute([now_ns])?;
-    let mut stmt = conn.prepare_cached("SELECT dev, ino FROM fresh")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT dev, ino FROM fresh UNION SELECT dev, ino FROM guards")?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
     })?;
@@ -343,16 +544,28 @@ mod tests {
     fn judges_overwrite_removal_and_grace() {
         let w = id(10, 5);
         let young = Duration::from_millis(10);
-        assert_eq!(judge(&w, &id(10, 5), 1, young), Verdict::Watch);
-        assert_eq!(judge(&w, &id(10, 5), 1, GRACE), Verdict::Done);
-        assert_eq!(judge(&w, &id(10, 5), 0, young), Verdict::Done);
+        let at = |found, age| judge(&w, found, age);
+        assert_eq!(at(Found::Inode(id(10, 5)), young), Verdict::Watch);
+        assert_eq!(at(Found::Inode(id(10, 5)), GRACE), Verdict::Done);
+        assert_eq!(at(Found::Gone, young), Verdict::Done);
         assert_eq!(
-            judge(&w, &id(221, 9), 1, GRACE * 10),
-            Verdict::Clobbered(id(221, 9))
+            at(Found::Inode(id(221, 9)), GRACE * 10),
+            Verdict::Clobbered(id(221, 9)),
+            "an overwrite found late is still repaired"
         );
         assert_eq!(
-            judge(&w, &id(10, 9), 1, young),
+            at(Found::Inode(id(10, 9)), young),
             Verdict::Clobbered(id(10, 9))
         );
+        assert_eq!(at(Found::Elsewhere, GRACE), Verdict::Watch, "renumbered");
+        assert_eq!(at(Found::Elsewhere, GIVE_UP), Verdict::Done);
+    }
+
+    #[test]
+    fn same_inode_ignores_content() {
+        let mut other = id(99, 99);
+        assert!(same_inode(&id(10, 5), &other));
+        other.btime_ns = Some(4);
+        assert!(!same_inode(&id(10, 5), &other), "inode reused");
     }
 }

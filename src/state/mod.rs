@@ -17,6 +17,7 @@ mod fault;
 mod flags;
 mod folders;
 mod guard;
+mod keep;
 mod mailboxes;
 mod messages;
 mod moving;
@@ -138,7 +139,7 @@ pub struct Store {
     scans: u64,
     lock_wait: Duration,
     temp_min_age: Duration,
-    guards: Vec<guard::Guard>,
+    guards_checked: Option<std::time::Instant>,
 }
 
 impl Store {
@@ -153,15 +154,19 @@ impl Store {
             None => schema::default_path(&profile)?,
         };
         let conn = schema::open(&path).map_err(|e| e.into_state(&path))?;
-        Ok(Store {
+        let mut store = Store {
             profile,
             conn,
             path,
             scans: 0,
             lock_wait: sync::LOCK_WAIT,
             temp_min_age: sync::TEMP_MIN_AGE,
-            guards: Vec::new(),
-        })
+            guards_checked: None,
+        };
+        // Finish the watch of sessions that ended within the grace time.
+        store.check_guards(true);
+        store.clean_kept();
+        Ok(store)
     }
 
     /// The MH profile in use.
@@ -234,7 +239,7 @@ impl Store {
     /// Brings the state file in step with the folder and returns its
     /// counters. Costs two stats when nothing changed.
     pub fn sync(&mut self, mailbox: &str) -> Result<FolderSummary, StateError> {
-        self.check_guards();
+        self.check_guards(false);
         let r = self.sync_mailbox(mailbox);
         self.finish(r)
     }
@@ -356,10 +361,16 @@ impl Store {
         self.finish(r)
     }
 
-    /// How many appended messages are still watched for inc's overwrite
-    /// (mh-compat.md §4); for tests and logs.
-    pub fn watched(&self) -> usize {
-        self.guards.len()
+    /// How many added messages are still watched for inc's overwrite
+    /// (mh-compat.md §4), by this session or one that ended; for tests
+    /// and logs.
+    pub fn watched(&mut self) -> Result<usize, StateError> {
+        let r = self
+            .conn
+            .query_row("SELECT count(*) FROM guards", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(fault::Fault::from);
+        self.finish(r)
     }
 
     /// Turns an internal failure into the public error, naming the state
@@ -370,13 +381,9 @@ impl Store {
 }
 
 impl Drop for Store {
-    /// A last look at the appended messages still watched.
-    ///
-    /// TODO(#3): a session that ends within the grace period stops
-    /// watching early; an inc overwriting its last APPEND after that goes
-    /// unnoticed (keeping the data in the state file would let the next
-    /// session repair it).
+    /// A last look at the added messages still watched; the next session
+    /// goes on watching those whose time has not run out.
     fn drop(&mut self) {
-        self.check_guards();
+        self.check_guards(true);
     }
 }

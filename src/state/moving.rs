@@ -2,7 +2,9 @@
 //! into the destination and unlinked from the source while the source
 //! folder's nmh lock is held, as `refile` does, so a `refile` of the same
 //! message (which takes that lock too) cannot leave it in two folders, and
-//! no copy is made within one filesystem.
+//! no copy is made within one filesystem. The moved inode is what inc's
+//! overwrite would hit (mh-compat.md §4), so a byte copy of each message
+//! is kept for the guard (`guard`) before it moves.
 
 use std::path::Path;
 
@@ -12,6 +14,7 @@ use super::Store;
 use super::add::{Added, Transfer, flag_new};
 use super::fault::Res;
 use super::flags::{self, FlagIndex};
+use super::keep;
 use super::sync::Stored;
 
 impl Store {
@@ -33,10 +36,17 @@ impl Store {
 
         let added: Vec<Added> = moved
             .iter()
-            .map(|(s, file)| Added::from_source(*file, s, src_id))
+            .map(|m| Added::from_source(m.file, &m.row, src_id, m.keep.clone()))
             .collect();
-        let (validity, new_uids) = self.insert_added(&dst, &added, &index)?;
-        let gone: Vec<Stored> = moved.into_iter().map(|(s, _)| s).collect();
+        let (validity, new_uids) = match self.insert_added(&dst, &added, &index) {
+            Ok(done) => done,
+            Err(e) => {
+                super::add::drop_kept(&self.path, &added);
+                return Err(e);
+            }
+        };
+        let gone: Vec<Stored> = moved.into_iter().map(|m| m.row).collect();
+        self.guard_copies(&dst, added, &new_uids);
         self.record_expunged(&src, &gone)?;
         Ok((validity, gone.iter().map(|s| s.uid).zip(new_uids).collect()))
     }
@@ -52,15 +62,21 @@ impl Store {
         src: &FolderName,
         dst: &FolderName,
         rows: &[Stored],
-    ) -> Res<(Vec<(Stored, MsgFile)>, FlagIndex)> {
+    ) -> Res<(Vec<Moved>, FlagIndex)> {
         let profile = &self.profile;
         let wait = self.lock_wait;
         let src_dir = src.path(&profile.path);
         let dst_dir = dst.path(&profile.path);
-        let move_all = |seqs: &mut Sequences| move_all(&src_dir, &dst_dir, rows, seqs);
-        let flag = |seqs: &mut Sequences, moved: &[(Stored, MsgFile)]| {
-            for (s, file) in moved {
-                flag_new(seqs, profile, file.number, &flags::split(&s.flags));
+        let keep_dir = keep::dir_of(&self.path);
+        let dirs = Dirs {
+            src: &src_dir,
+            dst: &dst_dir,
+            keep: &keep_dir,
+        };
+        let move_all = |seqs: &mut Sequences| move_all(&dirs, rows, seqs);
+        let flag = |seqs: &mut Sequences, moved: &[Moved]| {
+            for m in moved {
+                flag_new(seqs, profile, m.file.number, &flags::split(&m.row.flags));
             }
             FlagIndex::new(profile, seqs)
         };
@@ -83,45 +99,71 @@ impl Store {
     }
 }
 
-/// Moves every message of `rows` still there into `dst_dir`, taking its
-/// number out of the source's sequences, and makes both directories
+/// A message moved: its source row, its new file, its kept copy.
+pub(super) struct Moved {
+    row: Stored,
+    file: MsgFile,
+    keep: Option<String>,
+}
+
+/// The directories a MOVE works in.
+struct Dirs<'a> {
+    src: &'a Path,
+    dst: &'a Path,
+    keep: &'a Path,
+}
+
+/// Moves every message of `rows` still there into the destination, taking
+/// its number out of the source's sequences, and makes both directories
 /// durable.
-fn move_all(
-    src_dir: &Path,
-    dst_dir: &Path,
-    rows: &[Stored],
-    seqs: &mut Sequences,
-) -> Result<Vec<(Stored, MsgFile)>, MhError> {
-    let mut after = message::highest(dst_dir)?;
+fn move_all(dirs: &Dirs<'_>, rows: &[Stored], seqs: &mut Sequences) -> Result<Vec<Moved>, MhError> {
+    let mut after = message::highest(dirs.dst)?;
     let mut moved = Vec::with_capacity(rows.len());
     for s in rows {
-        let Some(file) = move_one(src_dir, dst_dir, s, after)? else {
+        let Some((file, keep)) = move_one(dirs, s, after)? else {
             continue;
         };
         after = file.number;
         seqs.remove_everywhere(s.number);
-        moved.push((s.clone(), file));
+        moved.push(Moved {
+            row: s.clone(),
+            file,
+            keep,
+        });
     }
-    message::sync_dirs(&[dst_dir, src_dir])?;
+    message::sync_dirs(&[dirs.dst, dirs.src])?;
     Ok(moved)
 }
 
-/// Moves one message after checking its file is still the row's; `None`
-/// when it is gone.
+/// Moves one message after checking its file is still the row's, keeping
+/// a copy of its bytes first; `None` when it is gone.
 fn move_one(
-    src_dir: &Path,
-    dst_dir: &Path,
+    dirs: &Dirs<'_>,
     s: &Stored,
     after: u32,
-) -> Result<Option<MsgFile>, MhError> {
-    let file = match message::open_checked(src_dir, s.number, &s.identity) {
+) -> Result<Option<(MsgFile, Option<String>)>, MhError> {
+    let mut file = match message::open_checked(dirs.src, s.number, &s.identity) {
         Ok(file) => file,
         Err(MhError::MessageGone(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    match message::move_into(src_dir, s.number, file, dst_dir, after) {
-        Ok(moved) => Ok(Some(moved)),
-        Err(MhError::MessageGone(_)) => Ok(None),
-        Err(e) => Err(e),
+    let keep = keep::copy_from(dirs.keep, &mut file)
+        .map_err(|e| log::warn!("move of UID {} not watched for inc: {e}", s.uid))
+        .ok();
+    let forget = |keep: &Option<String>| {
+        if let Some(name) = keep {
+            keep::remove(dirs.keep, name);
+        }
+    };
+    match message::move_into(dirs.src, s.number, file, dirs.dst, after) {
+        Ok(moved) => Ok(Some((moved, keep))),
+        Err(MhError::MessageGone(_)) => {
+            forget(&keep);
+            Ok(None)
+        }
+        Err(e) => {
+            forget(&keep);
+            Err(e)
+        }
     }
 }

@@ -19,7 +19,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Schema migrations; entry `i` takes the file from version `i` to `i + 1`.
 /// Released entries are never edited, only appended to.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1: folders, messages, expunged UIDs, subscriptions.
 ///
@@ -118,6 +118,25 @@ CREATE TABLE fresh (
     until_ns INTEGER NOT NULL,
     PRIMARY KEY (dev, ino)
 ) WITHOUT ROWID;
+";
+
+/// Version 5: messages just added to a folder (APPEND, COPY, MOVE) and
+/// watched for inc's overwrite, with the name of their kept copy, so that
+/// any session, or the next one, can repair an overwrite (`guard`).
+const V5: &str = "
+CREATE TABLE guards (
+    id INTEGER PRIMARY KEY,
+    folder TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    btime_ns INTEGER,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    keep TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    since_ns INTEGER NOT NULL
+);
 ";
 
 /// `.asimap.sqlite` in the mail root, creating the root if it is missing.

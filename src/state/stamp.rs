@@ -100,6 +100,13 @@ impl SeqFiles {
 }
 
 impl SeqStamp {
+    /// When the sequences were last written: the public file's mtime, or
+    /// the context's where there is no public file (inc then writes its
+    /// `cur` and `unseen` there).
+    pub(super) fn written_ns(&self) -> Option<i64> {
+        self.public.or(self.context).map(|s| s.mtime_ns)
+    }
+
     /// The stored form.
     pub(super) fn text(&self) -> String {
         format!("{} ctx {}", text(self.public), text(self.context))

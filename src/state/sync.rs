@@ -249,7 +249,7 @@ fn apply(
     let now = stamp::now_ns();
     let fresh = super::guard::fresh_inodes(tx, now)?;
     split_overwritten(&mut plan, &stored, &files, &fresh);
-    let pending = hold_back_pending(&mut plan, &files, now);
+    let pending = hold_back_pending(&mut plan, &files, &fresh, stamps.seq.written_ns(), now);
     let modseq = row.highestmodseq + 1;
     let diff = Diff {
         tx,
@@ -431,21 +431,50 @@ fn split_overwritten(plan: &mut Plan, stored: &[Stored], files: &[MsgFile], fres
     plan.added.sort_by_key(|&fi| files[fi].number);
 }
 
-/// Leaves out new files that are empty and were written within the settle
-/// time: `inc` writes straight into the numbered file, so it may still be
-/// growing. Returns true when one was held back (read again next sync).
+/// How long a new file stays pending at most: `inc` writes a message
+/// with a few `write()`s in a row, so a file untouched this long is whole.
+const PENDING_NS: i64 = 2_000_000_000;
+
+/// Leaves out new files that may still be being written (mh-compat.md §4:
+/// `inc` opens the numbered file itself and fills it outside any lock).
+/// A new file is taken when it has not been written to for
+/// [`PENDING_NS`], or when it is not empty and the sequence file was
+/// rewritten after its last write (`inc` rewrites the sequences, setting
+/// `cur` and `unseen`, once all its messages are written; so does
+/// `rcvstore`). Files that arrive by `link()` or rename (refile) keep
+/// their old mtime, and those this store added (their inodes are in
+/// `fresh`) were whole before they had a number. Returns true when a file was held back: the directory is read
+/// again at the next sync, and IDLE's periodic rescan reaches it.
 ///
-/// TODO(#3): a file inc is still writing can be non-empty already and is
-/// then announced with what it holds (its UID keeps the grown content,
-/// as after `anno`); the full rule of mh-compat.md §4 (size and mtime
-/// stable, sequences rewritten after the file) is not done yet.
-fn hold_back_pending(plan: &mut Plan, files: &[MsgFile], now_ns: i64) -> bool {
+/// A program rewriting the sequences while inc is in the middle of a
+/// message (a `mark` at that very moment) lets the part written so far
+/// through; the file then keeps its UID and grows, as after `anno`.
+fn hold_back_pending(
+    plan: &mut Plan,
+    files: &[MsgFile],
+    fresh: &[(u64, u64)],
+    seq_mtime_ns: Option<i64>,
+    now_ns: i64,
+) -> bool {
     let before = plan.added.len();
     plan.added.retain(|&fi| {
         let id = &files[fi].identity;
-        id.size > 0 || now_ns - id.mtime_ns >= 2_000_000_000
+        let quiet = now_ns - id.mtime_ns >= PENDING_NS;
+        let ours = fresh.contains(&(id.dev, id.ino));
+        let sequenced = id.size > 0 && seq_mtime_ns.is_some_and(|s| written_after(s, id.mtime_ns));
+        quiet || ours || sequenced
     });
     plan.added.len() != before
+}
+
+/// True when a file with mtime `later` was written after one with mtime
+/// `earlier`. Two mtimes in the same clock tick are equal, so equality
+/// counts as after, unless both are whole seconds (a coarse filesystem),
+/// where a whole second may lie between the two writes.
+fn written_after(later: i64, earlier: i64) -> bool {
+    const SECOND: i64 = 1_000_000_000;
+    let coarse = later % SECOND == 0 && earlier % SECOND == 0;
+    later > earlier || (later == earlier && !coarse)
 }
 
 /// Writes a plan into one folder's rows.
@@ -650,15 +679,40 @@ mod tests {
     }
 
     #[test]
-    fn empty_fresh_file_is_held_back() {
+    fn a_fresh_file_waits_for_the_sequences_or_the_settle_time() {
         let mut empty = id(10, 1);
         empty.size = 0;
         empty.mtime_ns = 100;
-        let files = [file(1, empty), file(2, id(11, 1))];
+        let mut growing = id(11, 1);
+        growing.mtime_ns = 150;
+        let files = [file(1, empty), file(2, growing)];
+        let held = |seq: Option<i64>, now: i64| {
+            let mut p = plan(&[], &files);
+            let any = hold_back_pending(&mut p, &files, &[], seq, now);
+            assert_eq!(any, p.added.len() < 2);
+            p.added
+        };
+        assert_eq!(held(None, 200), Vec::<usize>::new(), "no sequences yet");
+        assert_eq!(held(Some(120), 200), Vec::<usize>::new(), "sequences older");
+        assert_eq!(held(Some(150), 200), vec![1], "same tick counts as after");
+        assert_eq!(held(Some(900), 1000), vec![1], "an empty file waits");
+        assert_eq!(
+            held(None, 100 + PENDING_NS),
+            vec![0],
+            "only the empty is quiet"
+        );
+        assert_eq!(held(None, 150 + PENDING_NS), vec![0, 1], "both quiet");
         let mut p = plan(&[], &files);
-        assert!(hold_back_pending(&mut p, &files, 200));
-        assert_eq!(p.added, vec![1]);
-        let mut p = plan(&[], &files);
-        assert!(!hold_back_pending(&mut p, &files, 100 + 2_000_000_000));
+        assert!(hold_back_pending(&mut p, &files, &[(1, 11)], None, 200));
+        assert_eq!(p.added, vec![1], "a file this store added is whole");
+    }
+
+    #[test]
+    fn whole_second_mtimes_need_a_later_second() {
+        let s = 1_000_000_000;
+        assert!(written_after(5 * s + 1, 5 * s + 1));
+        assert!(!written_after(5 * s, 5 * s));
+        assert!(written_after(6 * s, 5 * s));
+        assert!(!written_after(4 * s, 5 * s));
     }
 }

@@ -13,6 +13,17 @@ pub const NMH_BIN: &str = "/usr/bin/mh";
 /// The profile every test tree starts with.
 pub const PROFILE: &str = "Path: Mail\nUnseen-Sequence: unseen\nWelcome: disable\n";
 
+/// Sets the mtime of `path` a few seconds back (see [`MhTree::write_msg`]).
+pub fn backdate(path: &Path) {
+    let when = SystemTime::now() - Duration::from_secs(10);
+    let file = fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    file.set_modified(when)
+        .unwrap_or_else(|e| panic!("set mtime of {}: {e}", path.display()));
+}
+
 /// Parsed `.mh_sequences`: name to message numbers.
 pub type Sequences = BTreeMap<String, BTreeSet<u32>>;
 
@@ -78,10 +89,14 @@ impl MhTree {
         self.folder_path(folder).join(n.to_string())
     }
 
-    /// Writes message `n` into `folder` (created if needed).
+    /// Writes message `n` into `folder` (created if needed), dated a few
+    /// seconds back: a file written this very moment, with no sequence
+    /// file rewritten after it, is one inc may still be filling, and the
+    /// server holds it back for a moment (mh-compat.md §4).
     pub fn write_msg(&self, folder: &str, n: u32, bytes: impl AsRef<[u8]>) -> PathBuf {
         let p = self.folder(folder).join(n.to_string());
         fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        backdate(&p);
         p
     }
 

@@ -11,7 +11,7 @@ pub mod resp;
 use std::collections::BTreeMap;
 
 pub use client::{Client, ENGINE, Transcript, quote};
-pub use mh::{MhTree, Sequences, mbox, parse_sequences, set, simple_message};
+pub use mh::{MhTree, Sequences, backdate, mbox, parse_sequences, set, simple_message};
 pub use resp::{Fetch, Reply, Resp, Value};
 
 /// What a fresh session sees of one folder: UIDVALIDITY and, by

@@ -57,9 +57,14 @@ impl Lab {
     pub fn folder_with(&self, name: &str, count: u32) -> PathBuf {
         let dir = self.folder(name);
         std::fs::create_dir_all(&dir).expect("folder");
+        let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(10);
         for n in 1..=count {
-            std::fs::write(dir.join(n.to_string()), message(&format!("{name} {n}")))
-                .expect("message");
+            let path = dir.join(n.to_string());
+            std::fs::write(&path, message(&format!("{name} {n}"))).expect("message");
+            // Dated back: a file written this moment may be one inc is
+            // still filling, which the store holds back (mh-compat.md §4).
+            let file = std::fs::File::options().write(true).open(&path);
+            file.and_then(|f| f.set_modified(settled)).expect("mtime");
         }
         dir
     }

@@ -108,18 +108,33 @@ impl Tree {
         std::fs::read_to_string(self.mail().join(folder).join(".mh_sequences")).unwrap_or_default()
     }
 
-    /// Moves the mtimes of the folder, its sequence file and the context
+    /// Moves the mtimes of the folder, its sequence file, the context and
+    /// its messages
     /// ten seconds back, so that a sync may trust their stamps (a stamp of
-    /// a change made this very moment is never trusted).
+    /// a change made this very moment is never trusted) and takes every
+    /// message as whole (a file written this moment may be one inc is
+    /// still filling).
     pub fn settle(&self, folder: &str) {
         let back = SystemTime::now() - Duration::from_secs(10);
         let dir = self.mail().join(folder);
-        for p in [
-            dir.join(".mh_sequences"),
-            dir.clone(),
-            self.mail().join("context"),
-        ] {
-            if let Ok(f) = std::fs::File::open(&p) {
+        let messages = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().parse::<u32>().is_ok())
+            });
+        let paths: Vec<PathBuf> = messages
+            .chain([dir.join(".mh_sequences"), self.mail().join("context")])
+            .collect();
+        for p in paths.iter().chain([&dir]) {
+            let file = match p.is_dir() {
+                true => std::fs::File::open(p),
+                false => std::fs::File::options().write(true).open(p),
+            };
+            if let Ok(f) = file {
                 f.set_modified(back).expect("set mtime");
             }
         }
