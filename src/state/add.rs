@@ -17,7 +17,7 @@ use super::Store;
 use super::fault::{Fault, Res};
 use super::flags::{self, FlagIndex, has_seen, mark_seen};
 use super::folders;
-use super::guard::{NewGuard, mark_fresh};
+use super::guard::{self, mark_fresh};
 use super::keep;
 use super::sync::{Stored, insert_row, load_some};
 
@@ -101,40 +101,29 @@ impl Store {
         self.sync_folder(&name)?;
         let dir = name.path(&self.profile.path);
         let mtime = date.map_or_else(SystemTime::now, SystemTime::from);
+        let keep = keep::write(&keep::dir_of(&self.path), bytes)
+            .map_err(|e| log::warn!("{name}: APPEND not watched for inc: {e}"))
+            .ok();
         let mut made = None;
         let result = self.add_flagged(&dir, bytes, flags, mtime, &mut made);
         let result = result.and_then(|(file, index)| {
             let added = [Added {
                 file,
-                flags: Vec::new(),
+                flags: flags.to_vec(),
                 source: None,
-                keep: None,
+                keep: keep.clone(),
             }];
             self.insert_added(&name, &added, &index)
-                .map(|(validity, uids)| (validity, uids, file))
         });
         match result {
             // insert_added returns one UID per added file: exactly one.
-            Ok((uidvalidity, uids, file)) => {
-                let uid = uids.first().copied().unwrap_or(0);
-                match keep::write(&keep::dir_of(&self.path), bytes) {
-                    Ok(keep) => {
-                        let flags = flags.to_vec();
-                        let new = NewGuard {
-                            uid,
-                            file,
-                            keep,
-                            flags,
-                        };
-                        self.guard_added(&name, vec![new]);
-                    }
-                    Err(e) => log::warn!("{name}: UID {uid} not watched for inc: {e}"),
-                }
-                Ok((uidvalidity, uid))
-            }
+            Ok((uidvalidity, uids)) => Ok((uidvalidity, uids.first().copied().unwrap_or(0))),
             Err(e) => {
                 // The client is told NO and may retry: leave no copy.
                 discard(&self.profile, self.lock_wait, &dir, made.iter());
+                if let Some(name) = keep {
+                    keep::remove(&keep::dir_of(&self.path), &name);
+                }
                 Err(e)
             }
         }
@@ -201,27 +190,7 @@ impl Store {
             }
         };
         let pairs = added.iter().filter_map(|a| a.source.map(|(_, uid)| uid));
-        let pairs = pairs.zip(new_uids.iter().copied()).collect();
-        self.guard_copies(&dst, added, &new_uids);
-        Ok((uidvalidity, pairs))
-    }
-
-    /// Watches copies or moved messages just given `uids` for inc's
-    /// overwrite, those that have a kept copy.
-    pub(super) fn guard_copies(&mut self, dst: &FolderName, added: Vec<Added>, uids: &[u32]) {
-        let new = added
-            .into_iter()
-            .zip(uids)
-            .filter_map(|(a, &uid)| {
-                Some(NewGuard {
-                    uid,
-                    file: a.file,
-                    keep: a.keep?,
-                    flags: a.flags,
-                })
-            })
-            .collect();
-        self.guard_added(dst, new);
+        Ok((uidvalidity, pairs.zip(new_uids).collect()))
     }
 
     /// Copies the files of `rows` into `dst`; a message that vanished is
@@ -274,8 +243,10 @@ impl Store {
     }
 
     /// Gives the added files UIDs in one transaction (a row another
-    /// session's sync made for the same file meanwhile is kept); returns
-    /// UIDVALIDITY and the UIDs in the order of `added`.
+    /// session's sync made for the same file meanwhile is kept), and
+    /// starts watching those with a kept copy for inc's overwrite
+    /// (`guard`) in the same transaction; returns UIDVALIDITY and the UIDs
+    /// in the order of `added`.
     pub(super) fn insert_added(
         &mut self,
         name: &FolderName,
@@ -289,18 +260,24 @@ impl Store {
         let modseq = folder.highestmodseq + 1;
         let mut uidnext = folder.uidnext;
         let mut uids = Vec::with_capacity(added.len());
+        let since_ns = super::stamp::now_ns();
         for a in added {
             let f = &a.file;
-            if let Some(uid) = existing_uid(&tx, folder.id, f)? {
-                uids.push(uid);
-                continue;
+            let uid = match existing_uid(&tx, folder.id, f)? {
+                Some(uid) => uid,
+                None => {
+                    insert_row(&tx, folder.id, uidnext, f, &index.text(f.number), modseq)?;
+                    if let Some(source) = a.source {
+                        inherit_cache(&tx, folder.id, uidnext, source)?;
+                    }
+                    uidnext = uidnext.saturating_add(1);
+                    uidnext - 1
+                }
+            };
+            if let Some(keep) = &a.keep {
+                guard::record(&tx, name, uid, f, keep, &a.flags, since_ns)?;
             }
-            insert_row(&tx, folder.id, uidnext, f, &index.text(f.number), modseq)?;
-            if let Some(source) = a.source {
-                inherit_cache(&tx, folder.id, uidnext, source)?;
-            }
-            uids.push(uidnext);
-            uidnext = uidnext.saturating_add(1);
+            uids.push(uid);
         }
         tx.execute(
             "UPDATE folders SET uidnext = ?2, highestmodseq = ?3, generation = generation + 1

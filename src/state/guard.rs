@@ -60,18 +60,6 @@ pub(super) struct Guard {
     since_ns: i64,
 }
 
-/// A message just added, to be guarded.
-pub(super) struct NewGuard {
-    /// The UID it got.
-    pub uid: u32,
-    /// Its file as written.
-    pub file: MsgFile,
-    /// Its kept copy.
-    pub keep: String,
-    /// Its flags in wire form.
-    pub flags: Vec<String>,
-}
-
 /// What a look at a guarded message found.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Verdict {
@@ -114,19 +102,6 @@ fn same_inode(a: &Identity, b: &Identity) -> bool {
 }
 
 impl Store {
-    /// Starts watching messages just added to `folder`. A failure only
-    /// costs the protection, never the message: it is logged.
-    pub(super) fn guard_added(&mut self, folder: &FolderName, new: Vec<NewGuard>) {
-        if new.is_empty() {
-            return;
-        }
-        if let Err(e) = insert_guards(&mut self.conn, folder.as_str(), &new) {
-            log::warn!("{folder}: cannot watch added messages for inc's overwrite: {e:?}");
-            let dir = keep::dir_of(&self.path);
-            new.iter().for_each(|g| keep::remove(&dir, &g.keep));
-        }
-    }
-
     /// Looks at every guarded message (at most every [`CHECK_EVERY`]
     /// unless `force`); repairs the overwritten ones and ends the watch of
     /// the others once it has run its time. A repair that fails (say, nmh
@@ -307,24 +282,27 @@ fn kept_names(conn: &Connection) -> Res<Vec<String>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Records new guards of `folder` in one transaction.
-fn insert_guards(conn: &mut Connection, folder: &str, new: &[NewGuard]) -> Res<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let since_ns = super::stamp::now_ns();
-    for n in new {
-        let g = Guard {
-            id: 0,
-            folder: folder.to_string(),
-            uid: n.uid,
-            written: n.file.identity,
-            keep: n.keep.clone(),
-            flags: n.flags.join(" "),
-            since_ns,
-        };
-        put_guard(&tx, &g)?;
-    }
-    tx.commit()?;
-    Ok(())
+/// Starts watching message `uid` of `folder`, just added as `file` with
+/// kept copy `keep` (inside the transaction that gives it its UID).
+pub(super) fn record(
+    conn: &Connection,
+    folder: &FolderName,
+    uid: u32,
+    file: &MsgFile,
+    keep: &str,
+    flags: &[String],
+    since_ns: i64,
+) -> Res<()> {
+    let g = Guard {
+        id: 0,
+        folder: folder.as_str().to_string(),
+        uid,
+        written: file.identity,
+        keep: keep.to_string(),
+        flags: flags.join(" "),
+        since_ns,
+    };
+    put_guard(conn, &g)
 }
 
 /// Records one guard (a new row id).

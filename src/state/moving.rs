@@ -46,7 +46,6 @@ impl Store {
             }
         };
         let gone: Vec<Stored> = moved.into_iter().map(|m| m.row).collect();
-        self.guard_copies(&dst, added, &new_uids);
         self.record_expunged(&src, &gone)?;
         Ok((validity, gone.iter().map(|s| s.uid).zip(new_uids).collect()))
     }
