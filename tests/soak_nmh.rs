@@ -218,6 +218,9 @@ fn listing(c: &mut Client) -> Vec<Seen> {
     r.fetches()
         .into_iter()
         .filter(|(_, f)| f.try_get(ID_ITEM).is_some())
+        // Empty data: expunged by another actor since this session's last
+        // update (the RFC 2180 §4.1.3 answer), not a message in the making.
+        .filter(|(_, f)| !f.get(ID_ITEM).text().trim().is_empty())
         .map(|(_, f)| Seen {
             uid: f.uid(),
             id: id_in(&f.get(ID_ITEM).text()),

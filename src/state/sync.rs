@@ -248,8 +248,15 @@ fn apply(
     let mut plan = plan(&stored, &files);
     let now = stamp::now_ns();
     let fresh = super::guard::fresh_inodes(tx, now)?;
-    split_overwritten(&mut plan, &stored, &files, &fresh);
-    let pending = hold_back_pending(&mut plan, &files, &fresh, stamps.seq.written_ns(), now);
+    let rewritten = split_overwritten(&mut plan, &stored, &files, &fresh);
+    // The content inc wrote over a file of ours is inc's, and may be
+    // unfinished like any file inc writes.
+    let ours: Vec<(u64, u64)> = fresh
+        .iter()
+        .filter(|inode| !rewritten.contains(inode))
+        .copied()
+        .collect();
+    let pending = hold_back_pending(&mut plan, &files, &ours, stamps.seq.written_ns(), now);
     let modseq = row.highestmodseq + 1;
     let diff = Diff {
         tx,
@@ -408,13 +415,19 @@ pub(super) fn plan(stored: &[Stored], files: &[MsgFile]) -> Plan {
 }
 
 /// Turns a matched pair whose content changed into a vanished row and a
-/// new file when the file was APPENDed moments ago (its inode is in
+/// new file when the file was added moments ago (its inode is in
 /// `fresh`): that is inc's overwrite (mh-compat.md §4), and a UID never
 /// changes content. Other files rewritten in place keep their UID
-/// (`anno`).
-fn split_overwritten(plan: &mut Plan, stored: &[Stored], files: &[MsgFile], fresh: &[(u64, u64)]) {
+/// (`anno`). Returns the inodes so split.
+fn split_overwritten(
+    plan: &mut Plan,
+    stored: &[Stored],
+    files: &[MsgFile],
+    fresh: &[(u64, u64)],
+) -> Vec<(u64, u64)> {
+    let mut rewritten = Vec::new();
     if fresh.is_empty() {
-        return;
+        return rewritten;
     }
     let young = |s: &Stored| fresh.contains(&(s.identity.dev, s.identity.ino));
     let mut kept = Vec::with_capacity(plan.matched.len());
@@ -423,12 +436,14 @@ fn split_overwritten(plan: &mut Plan, stored: &[Stored], files: &[MsgFile], fres
         if s.identity != f.identity && young(s) {
             plan.gone.push(si);
             plan.added.push(fi);
+            rewritten.push((f.identity.dev, f.identity.ino));
         } else {
             kept.push((si, fi));
         }
     }
     plan.matched = kept;
     plan.added.sort_by_key(|&fi| files[fi].number);
+    rewritten
 }
 
 /// How long a new file stays pending at most: `inc` writes a message
