@@ -156,15 +156,15 @@ impl Store {
         let Some(folder) = folders::find(&self.conn, &g.folder)? else {
             return Ok(Found::Gone);
         };
+        let Ok(name) = FolderName::new(&g.folder) else {
+            return Ok(Found::Gone);
+        };
+        let dir = name.path(&self.profile.path);
         match uid_row(&self.conn, folder.id, g.uid)? {
             Some((number, id)) if same_inode(&id, &g.written) => {
                 if id.size != g.written.size || id.mtime_ns != g.written.mtime_ns {
                     return Ok(Found::Inode(id));
                 }
-                let Ok(name) = FolderName::new(&g.folder) else {
-                    return Ok(Found::Gone);
-                };
-                let dir = name.path(&self.profile.path);
                 Ok(match message::stat_message(&dir, number)? {
                     Some(f) if same_inode(&f.identity, &g.written) => Found::Inode(f.identity),
                     _ => Found::Elsewhere,
@@ -172,10 +172,12 @@ impl Store {
             }
             Some(_) => Ok(Found::Gone),
             // A sync that saw the rewrite gave the new content a UID of
-            // its own and let ours go.
-            None => {
-                Ok(inode_row(&self.conn, folder.id, &g.written)?.map_or(Found::Gone, Found::Inode))
-            }
+            // its own and let ours go; or holds it back while inc is still
+            // writing it, so look in the directory too.
+            None => match inode_row(&self.conn, folder.id, &g.written)? {
+                Some(id) => Ok(Found::Inode(id)),
+                None => on_disk(&dir, &g.written),
+            },
         }
     }
 
@@ -303,6 +305,24 @@ pub(super) fn record(
         since_ns,
     };
     put_guard(conn, &g)
+}
+
+/// Looks for inode `written` among the messages of `dir` (readdir tells
+/// inode numbers without a stat).
+fn on_disk(dir: &std::path::Path, written: &Identity) -> Res<Found> {
+    let numbers = match message::list_numbers(dir) {
+        Ok(n) => n,
+        Err(MhError::NoFolder(_)) => return Ok(Found::Gone),
+        Err(e) => return Err(e.into()),
+    };
+    for (number, _) in numbers.iter().filter(|(_, ino)| *ino == written.ino) {
+        if let Some(f) = message::stat_message(dir, *number)?
+            && same_inode(&f.identity, written)
+        {
+            return Ok(Found::Inode(f.identity));
+        }
+    }
+    Ok(Found::Gone)
 }
 
 /// Records one guard (a new row id).
