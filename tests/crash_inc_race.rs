@@ -154,11 +154,15 @@ fn both_kept(tree: &MhTree, ledger: &mut Ledger, ours: &str, uid: u32, flag: &st
     check_folder(tree, ledger, "INBOX", "inbox");
 }
 
-#[test]
-fn copy_overwritten_by_inc_is_added_again_and_both_kept() {
+/// `command` (a UID COPY or UID MOVE of message 1 of `src` to INBOX) runs
+/// while inc holds the number it will write over; afterwards both
+/// messages are there once, and src still has the message only after a
+/// COPY.
+fn transfer_overwritten_by_inc(command: &str, name: &str) {
+    let id = format!("{name}@test");
     let tree = MhTree::new();
     tree.add_simple("inbox", 1, "old");
-    tree.write_msg("src", 1, message("copied"));
+    tree.write_msg("src", 1, message(name));
     tree.write_sequences("src", "flagged: 1\n");
     let mut ledger = Ledger::default();
     check_folder(&tree, &mut ledger, "INBOX", "inbox");
@@ -166,42 +170,26 @@ fn copy_overwritten_by_inc_is_added_again_and_both_kept() {
     let mut session = tree.client();
     session.select("src");
     let inc = start_slow_inc(&tree, &["incoming"]);
-    let r = session.ok("UID COPY 1 INBOX");
-    let uid = new_uid(&r.code().expect("COPYUID"));
-    finish_inc(&tree, inc, "copied@test");
+    let r = session.ok(command);
+    // MOVE sends COPYUID in an untagged OK (RFC 6851), COPY in the tagged.
+    let untagged = r.untagged("OK").iter().find_map(|u| u.code());
+    let uid = new_uid(&untagged.or_else(|| r.code()).expect("COPYUID"));
+    finish_inc(&tree, inc, &id);
     session.ok("NOOP");
-    both_kept(&tree, &mut ledger, "copied@test", uid, "\\Flagged");
+    let left_in_src = tree.numbers_by_id("src").contains_key(&id);
+    assert_eq!(left_in_src, command.contains("COPY"), "{command}: src");
+    both_kept(&tree, &mut ledger, &id, uid, "\\Flagged");
     session.logout();
 }
 
 #[test]
-fn move_overwritten_by_inc_is_added_again_and_both_kept() {
-    let tree = MhTree::new();
-    tree.add_simple("inbox", 1, "old");
-    tree.write_msg("src", 1, message("moved"));
-    tree.write_sequences("src", "flagged: 1\n");
-    let mut ledger = Ledger::default();
-    check_folder(&tree, &mut ledger, "INBOX", "inbox");
+fn copy_overwritten_by_inc_is_added_again_and_both_kept() {
+    transfer_overwritten_by_inc("UID COPY 1 INBOX", "copied");
+}
 
-    let mut session = tree.client();
-    session.select("src");
-    let inc = start_slow_inc(&tree, &["incoming"]);
-    let r = session.ok("UID MOVE 1 INBOX");
-    let code = r
-        .untagged("OK")
-        .iter()
-        .find_map(|u| u.code())
-        .or_else(|| r.code())
-        .expect("COPYUID");
-    let uid = new_uid(&code);
-    finish_inc(&tree, inc, "moved@test");
-    session.ok("NOOP");
-    assert!(
-        tree.numbers_by_id("src").is_empty(),
-        "the moved message stayed in src"
-    );
-    both_kept(&tree, &mut ledger, "moved@test", uid, "\\Flagged");
-    session.logout();
+#[test]
+fn move_overwritten_by_inc_is_added_again_and_both_kept() {
+    transfer_overwritten_by_inc("UID MOVE 1 INBOX", "moved");
 }
 
 #[test]
