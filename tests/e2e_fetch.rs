@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{MhTree, Value, crlf};
+use common::{MhTree, Value, crlf, wire};
 
 const PLAIN: &str = "From: Maria Lopez <maria@example.org>\n\
 To: Sam Carter <sam@example.net>, team@example.org\n\
@@ -98,7 +98,7 @@ fn body_and_size_are_the_file_with_lf_turned_into_crlf() {
     let peek = t.reply("a2");
     let full = t.reply("a3");
     for n in 1..=4 {
-        let want = crlf(&tree.read_msg("inbox", n));
+        let want = wire(&tree.read_msg("inbox", n));
         let f = peek.fetch(n);
         assert_eq!(f.get("BODY[]").bytes(), want.as_slice(), "message {n}");
         assert_eq!(
@@ -280,10 +280,10 @@ fn eight_bit_and_nul_bytes_never_break_framing() {
     );
     assert_eq!(t.tags(), ["a1", "a2", "a3", "a4"], "{}", t.text());
     let f = t.reply("a2").fetch(3);
-    assert_eq!(f.get("BODY[]").bytes(), crlf(&eight_bit()).as_slice());
+    assert_eq!(f.get("BODY[]").bytes(), wire(&eight_bit()).as_slice());
     let text = f.get("BODY[TEXT]").bytes();
     assert!(
-        text.starts_with(b"caf\xc3\xa9 \x00 nul \xff byte\r\n"),
+        text.starts_with(b"caf\xc3\xa9 \x80 nul \xff byte\r\n"),
         "{text:?}"
     );
     let subject = f.get("ENVELOPE").at(1);

@@ -49,7 +49,7 @@ fn sections() -> Vec<Section> {
 
 fn exercise(raw: &[u8]) {
     let meta = Meta::analyze(raw);
-    assert_eq!(meta.size, mime::crlf_len(raw));
+    assert_eq!(meta.size, mime::wire_len(raw));
     for s in [&meta.envelope, &meta.body, &meta.bodystructure] {
         assert_eq!(s.first(), Some(&b'('));
         assert_eq!(s.last(), Some(&b')'));
@@ -57,7 +57,7 @@ fn exercise(raw: &[u8]) {
     assert_eq!(Meta::from_blob(&meta.to_blob()).as_ref(), Some(&meta));
     for s in sections() {
         if let Some(bytes) = mime::section(raw, &s) {
-            assert!(bytes.len() as u64 <= mime::crlf_len(raw) + 4);
+            assert!(bytes.len() as u64 <= mime::wire_len(raw) + 4);
         }
     }
     let _ = mime::body_text(raw);

@@ -32,7 +32,7 @@ fn names(list: &[&str]) -> Vec<String> {
 fn whole_header_and_text_in_crlf() {
     let raw = fixture("simple");
     let whole = get(&raw, &[], None).unwrap();
-    assert_eq!(whole.len() as u64, mime::crlf_len(&raw));
+    assert_eq!(whole.len() as u64, mime::wire_len(&raw));
     assert!(!whole.replace("\r\n", "").contains('\n'));
     let header = get(&raw, &[], Some(SectionText::Header)).unwrap();
     assert!(header.starts_with("Return-Path: <alice@example.org>\r\n"));

@@ -139,6 +139,11 @@ const CASES: &[(&[u8], Option<&str>, &str)] = &[
         "expected header field name, found \")]\"",
     ),
     (
+        b"a FETCH 1 BODY[HEADER.FIELDS (Subject {3}\r\na\0b)]\r\n",
+        Some("a"),
+        "NUL byte in a header field name",
+    ),
+    (
         b"a FETCH 1 BODY[]<1.0>\r\n",
         Some("a"),
         "zero is not a valid number here",

@@ -162,7 +162,7 @@ fn fields(out: &mut Vec<u8>, raw: &[u8], part: &Part, mime: &Mime<'_>) {
         .value("content-transfer-encoding")
         .filter(|e| !e.is_empty());
     string(out, encoding.as_deref().unwrap_or(b"7bit"));
-    let size = super::crlf_len(&raw[part.body.clone()]);
+    let size = super::wire_len(&raw[part.body.clone()]);
     out.extend_from_slice(format!(" {size}").as_bytes());
 }
 

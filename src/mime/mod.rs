@@ -1,6 +1,6 @@
 //! Message structure: ENVELOPE and BODYSTRUCTURE in IMAP form, section
-//! extraction by byte ranges, the LF to CRLF view, and the decoded text
-//! SEARCH needs. Never fails on broken mail.
+//! extraction by byte ranges, the wire form (LF to CRLF, NUL to 0x80),
+//! and the decoded text SEARCH needs. Never fails on broken mail.
 //!
 //! The part tree and the header fields are read from the raw bytes here
 //! (so ENVELOPE strings stay as written and no body is decoded to describe
@@ -72,7 +72,7 @@ impl Meta {
         };
         let (sent, sent_offset) = sent_date(&fields).unzip();
         let mut meta = Meta {
-            size: crlf_len(raw),
+            size: wire_len(raw),
             sent,
             sent_offset: sent_offset.unwrap_or(0),
             from: decoded("from"),
@@ -117,7 +117,7 @@ fn sent_date(fields: &[header::Field<'_>]) -> Option<(i64, i32)> {
     Some((dt.to_timestamp(), offset))
 }
 
-/// The bytes of `section` in wire form (CRLF line ends), or `None` when the
+/// The bytes of `section` in wire form (see [`to_wire`]), or `None` when the
 /// part does not exist (answered as an empty string). `BODY[]` is the whole
 /// message; the session streams that one from the file instead.
 pub fn section(raw: &[u8], section: &Section) -> Option<Vec<u8>> {
@@ -129,18 +129,20 @@ pub fn section(raw: &[u8], section: &Section) -> Option<Vec<u8>> {
     };
     let bytes = section::extract(raw, &root, section)?;
     let mut out = Vec::with_capacity(bytes.len());
-    to_crlf(&bytes, &mut out);
+    to_wire(&bytes, &mut out);
     Some(out)
 }
 
-/// Appends `raw` to `out` with every bare LF turned into CRLF.
-pub fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
-    text::to_crlf(raw, out)
+/// Appends `raw` to `out` in wire form: every bare LF turned into CRLF and
+/// every NUL into 0x80 (no literal outside BINARY may carry a NUL), byte
+/// for byte, so sizes and partial offsets are those of the CRLF form.
+pub fn to_wire(raw: &[u8], out: &mut Vec<u8>) {
+    text::to_wire(raw, out)
 }
 
-/// The length `raw` has after [`to_crlf`].
-pub fn crlf_len(raw: &[u8]) -> u64 {
-    text::crlf_len(raw)
+/// The length `raw` has after [`to_wire`]: RFC822.SIZE.
+pub fn wire_len(raw: &[u8]) -> u64 {
+    text::wire_len(raw)
 }
 
 /// The decoded text of every text part (transfer encoding and charset

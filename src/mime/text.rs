@@ -1,19 +1,28 @@
-//! Wire form (LF to CRLF) and the decoded text SEARCH matches.
+//! Wire form (LF to CRLF, NUL to 0x80) and the decoded text SEARCH
+//! matches.
 
 use mail_parser::decoders::charsets::map::charset_decoder;
 
 use super::tree::{self, Kind, Part};
 use super::{header, rfc2047, transfer};
 
-/// Appends `raw` with every LF not preceded by CR turned into CRLF.
-///
-/// Other bytes pass unchanged, NUL included (pitfall 20: the file's bytes);
-/// Dovecot sends a NUL as 0x80 since RFC 3501 literals may not hold one.
-pub(crate) fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
+/// The byte a NUL is sent as: RFC 3501 and RFC 9051 literals carry CHAR8
+/// (%x01-ff), and a NUL may only travel in a BINARY literal, which asimap
+/// does not offer. One byte for one, so every size and offset holds.
+pub(crate) const NUL_ON_WIRE: u8 = 0x80;
+
+/// Appends `raw` in wire form: every LF not preceded by CR becomes CRLF and
+/// every NUL becomes [`NUL_ON_WIRE`] (as Dovecot sends them). Other bytes
+/// pass unchanged (pitfall 20: the file's bytes).
+pub(crate) fn to_wire(raw: &[u8], out: &mut Vec<u8>) {
     out.reserve(raw.len() + raw.len() / 32);
     let mut last = 0;
-    for i in memchr::memchr_iter(b'\n', raw) {
-        if i == 0 || raw[i - 1] != b'\r' {
+    for i in memchr::memchr2_iter(b'\n', 0, raw) {
+        if raw[i] == 0 {
+            out.extend_from_slice(&raw[last..i]);
+            out.push(NUL_ON_WIRE);
+            last = i + 1;
+        } else if i == 0 || raw[i - 1] != b'\r' {
             out.extend_from_slice(&raw[last..i]);
             out.push(b'\r');
             last = i;
@@ -22,8 +31,8 @@ pub(crate) fn to_crlf(raw: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&raw[last..]);
 }
 
-/// The length of `raw` after [`to_crlf`].
-pub(crate) fn crlf_len(raw: &[u8]) -> u64 {
+/// The length of `raw` after [`to_wire`].
+pub(crate) fn wire_len(raw: &[u8]) -> u64 {
     let bare = memchr::memchr_iter(b'\n', raw)
         .filter(|&i| i == 0 || raw[i - 1] != b'\r')
         .count();
@@ -123,16 +132,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn crlf() {
+    fn wire_form() {
         let mut out = Vec::new();
-        to_crlf(b"a\nb\r\nc\n\n", &mut out);
+        to_wire(b"a\nb\r\nc\n\n", &mut out);
         assert_eq!(out, b"a\r\nb\r\nc\r\n\r\n");
-        let mut nul = b"kept\0".to_vec();
-        to_crlf(b"\0x\r\n", &mut nul);
-        assert_eq!(nul, b"kept\0\0x\r\n");
-        assert_eq!(crlf_len(b"a\nb\r\nc\n\n"), out.len() as u64);
-        assert_eq!(crlf_len(b"\n"), 2);
-        assert_eq!(crlf_len(b""), 0);
+        assert_eq!(wire_len(b"a\nb\r\nc\n\n"), out.len() as u64);
+        assert_eq!(wire_len(b"\n"), 2);
+        assert_eq!(wire_len(b""), 0);
+    }
+
+    #[test]
+    fn nul_goes_out_as_0x80_byte_for_byte() {
+        let mut out = b"kept\0".to_vec();
+        to_wire(b"\0x\r\n\0\n\r\0\n\0", &mut out);
+        assert_eq!(out, b"kept\0\x80x\r\n\x80\r\n\r\x80\r\n\x80");
+        let raw = b"\0\0\n\0\r\n";
+        let mut wire = Vec::new();
+        to_wire(raw, &mut wire);
+        assert_eq!(wire, b"\x80\x80\r\n\x80\r\n");
+        assert_eq!(wire_len(raw), wire.len() as u64);
     }
 
     #[test]

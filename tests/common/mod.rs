@@ -173,3 +173,16 @@ pub fn crlf(bytes: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// The byte string as the server must send an MH file in a literal: [`crlf`]
+/// with every NUL as 0x80 (RFC 3501 literals carry no NUL; Dovecot's
+/// choice, one byte for one).
+pub fn wire(bytes: &[u8]) -> Vec<u8> {
+    let mut out = crlf(bytes);
+    for b in &mut out {
+        if *b == 0 {
+            *b = 0x80;
+        }
+    }
+    out
+}

@@ -144,7 +144,12 @@ impl Parser<'_> {
         self.expect(b'(', "( opening the header field names")?;
         let mut names = Vec::new();
         loop {
-            names.push(self.astring_utf8("header field name")?);
+            let name = self.astring_utf8("header field name")?;
+            // the reply echoes the names, and no string there may hold NUL
+            if name.contains('\0') {
+                return Err(self.fail("NUL byte in a header field name".into()));
+            }
+            names.push(name);
             if self.eat(b')') {
                 return Ok(names);
             }

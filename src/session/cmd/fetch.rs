@@ -279,13 +279,14 @@ fn meta_item(item: &mut Vec<u8>, name: &str, data: Option<&Vec<u8>>, empty: &[u8
     item.extend_from_slice(data.map_or(empty, |d| &d[..]));
 }
 
-/// The whole message as a literal, LF turned into CRLF on the way.
+/// The whole message as a literal in wire form (LF turned into CRLF, NUL
+/// into 0x80) on the way.
 fn whole(item: &mut Vec<u8>, raw: &[u8]) {
-    item.extend_from_slice(format!("{{{}}}\r\n", mime::crlf_len(raw)).as_bytes());
-    mime::to_crlf(raw, item);
+    item.extend_from_slice(format!("{{{}}}\r\n", mime::wire_len(raw)).as_bytes());
+    mime::to_wire(raw, item);
 }
 
-/// Appends bytes as a literal.
+/// Appends bytes already in wire form as a literal.
 fn literal(item: &mut Vec<u8>, data: &[u8]) {
     item.extend_from_slice(format!("{{{}}}\r\n", data.len()).as_bytes());
     item.extend_from_slice(data);
@@ -306,7 +307,7 @@ fn body_section(item: &mut Vec<u8>, section: &Section, partial: Option<(u32, u32
     }
     let data = if whole_message {
         let mut v = Vec::with_capacity(raw.len() + raw.len() / 32);
-        mime::to_crlf(raw, &mut v);
+        mime::to_wire(raw, &mut v);
         v
     } else {
         mime::section(raw, section).unwrap_or_default()
