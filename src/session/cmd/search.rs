@@ -2,6 +2,8 @@
 //! metadata in batches and message files one at a time, only for keys
 //! that need them.
 
+use std::collections::HashSet;
+
 use chrono::{Local, NaiveDate, TimeZone};
 
 use crate::mime::Meta;
@@ -34,6 +36,11 @@ pub fn search(s: &mut Session, _tag: &Tag, body: CommandBody) -> CmdResult {
     let ConnState::Selected(sel) = state else {
         return Err(bad("no mailbox selected"));
     };
+    // Search what is there now: EXISTS (and, for UID SEARCH, which may
+    // carry them, EXPUNGE; RFC 3501 §7.4.1) go out before the results, so
+    // UID SEARCH never lists a UID expunged elsewhere, and new messages
+    // are searched too.
+    sel.refresh(store, out, uid, &HashSet::new())?;
     let bounds = Bounds {
         largest_seq: sel.msgs.len() as u32,
         largest_uid: sel.largest_uid(),
