@@ -121,6 +121,21 @@ fn append_to_a_missing_mailbox_says_trycreate() {
 }
 
 #[test]
+fn append_of_zero_bytes_says_no_and_adds_no_file() {
+    let tree = MhTree::new();
+    tree.fill("inbox", 1);
+    let mut c = tree.client();
+    let r = c.append("INBOX", "(\\Seen)", b"");
+    r.expect_status("NO");
+    assert!(r.to_string().contains("zero byte"), "{r}");
+    assert!(!tree.msg_path("inbox", 2).exists());
+    // The session goes on, and the folder is as it was.
+    let r = c.select("INBOX");
+    assert_eq!(r.numbered("EXISTS"), vec![1], "{r}");
+    c.logout();
+}
+
+#[test]
 fn copy_answers_copyuid_and_keeps_bytes_and_internaldate() {
     let tree = MhTree::new();
     tree.fill("inbox", 3);

@@ -242,6 +242,11 @@ pub fn append(s: &mut Session, _tag: &Tag, body: CommandBody) -> CmdResult {
         return Err(bad("expected APPEND"));
     };
     let flags = storable_flags(&flags)?;
+    if message.is_empty() {
+        // Not a message at all; in an MH folder an empty file is also what
+        // `inc` leaves in the instant before it writes. Dovecot says NO too.
+        return Err(no(None, "Can't save a zero byte message"));
+    }
     let bytes = crlf_to_lf(&message);
     let date: Option<DateTime<FixedOffset>> = date;
 
