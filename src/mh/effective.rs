@@ -47,10 +47,30 @@ pub fn update_folder<R>(
     }
 }
 
+/// A folder's sequences as a sync reads them.
+#[derive(Debug, Clone, Default)]
+pub struct FolderSeqs {
+    /// The public sequences with the private ones laid over them: where
+    /// the flags come from.
+    pub effective: Sequences,
+    /// [`Sequences::fingerprint`] of the folder's private sequences alone.
+    pub private_print: u64,
+}
+
+impl FolderSeqs {
+    /// Lays `private` over `public`.
+    fn of(public: Sequences, private: &Sequences) -> FolderSeqs {
+        FolderSeqs {
+            private_print: private.fingerprint(),
+            effective: overlay(public, private),
+        }
+    }
+}
+
 /// Reads the effective sequences of the folder in `dir` without the
 /// folder's lock (for dot locking, whose lock file would change the
 /// folder's stamp); bad lines are logged and skipped.
-pub fn read_folder(profile: &Profile, dir: &Path) -> Result<Sequences, MhError> {
+pub fn read_folder(profile: &Profile, dir: &Path) -> Result<FolderSeqs, MhError> {
     let public = match profile.sequences_path(dir) {
         Some(path) => {
             let (seqs, warnings) = Sequences::read(&path)?;
@@ -62,7 +82,14 @@ pub fn read_folder(profile: &Profile, dir: &Path) -> Result<Sequences, MhError> 
         None => Sequences::default(),
     };
     let private = context::read(profile, context::LOCK_WAIT)?.private(dir);
-    Ok(overlay(public, &private))
+    Ok(FolderSeqs::of(public, &private))
+}
+
+/// The [`FolderSeqs::private_print`] of the folder in `dir` as the context
+/// is now: one read of the context, which is all a sync needs when only
+/// the context changed.
+pub fn private_print(profile: &Profile, dir: &Path, wait: Duration) -> Result<u64, MhError> {
+    Ok(context::read(profile, wait)?.private(dir).fingerprint())
 }
 
 /// nmh's lock on a folder's sequences, held while the folder is read as
@@ -104,13 +131,13 @@ impl FolderReadLock {
     /// Reads the public sequences through the held lock (closing another
     /// descriptor of the file could drop a classic POSIX lock), releases
     /// it, then overlays the private sequences from the context.
-    pub fn read(self, profile: &Profile) -> Result<Sequences, MhError> {
+    pub fn read(self, profile: &Profile) -> Result<FolderSeqs, MhError> {
         let public = match self.held {
             Some((path, mut lock)) => Sequences::read_locked(&mut lock, &path)?.0,
             None => Sequences::default(),
         };
         let private = context::read(profile, self.wait)?.private(&self.dir);
-        Ok(overlay(public, &private))
+        Ok(FolderSeqs::of(public, &private))
     }
 }
 
@@ -268,7 +295,7 @@ mod tests {
         );
         let expected = format!("A: b\natr-flagged-{}: 2-3\n", dir.display());
         assert_eq!(read(&profile.context_path()), expected);
-        let all = read_folder(&profile, &dir).unwrap();
+        let all = read_folder(&profile, &dir).unwrap().effective;
         assert_eq!(all.get("flagged"), Some(&BTreeSet::from([2, 3])));
     }
 
@@ -287,12 +314,27 @@ mod tests {
         let (_root, profile, dir) = setup("flagged: 1\n", "atr-flagged-DIR: 3\n");
         let lock = FolderReadLock::acquire(&profile, &dir, WAIT).unwrap();
         assert!(lock.is_held());
-        let seqs = lock.read(&profile).unwrap();
+        let seqs = lock.read(&profile).unwrap().effective;
         assert_eq!(seqs.get("flagged"), Some(&BTreeSet::from([3])), "shadowed");
         update_folder(&profile, &dir, WAIT, |s| s.remove("flagged", 3)).unwrap();
         assert_eq!(read(&profile.context_path()), "");
         assert!(!dir.join(".mh_sequences").exists(), "nothing public left");
-        assert!(read_folder(&profile, &dir).unwrap().is_empty());
+        assert!(read_folder(&profile, &dir).unwrap().effective.is_empty());
+    }
+
+    #[test]
+    fn the_private_print_follows_the_folders_own_fields_only() {
+        let (_root, profile, dir) = setup("unseen: 1\n", "Current-Folder: a\natr-x-DIR: 1\n");
+        let ctx = profile.context_path();
+        let first = private_print(&profile, &dir, WAIT).unwrap();
+        assert_eq!(read_folder(&profile, &dir).unwrap().private_print, first);
+        let other = format!("atr-x-{}/sub: 2\n", dir.display());
+        let mut text = read(&ctx).replace("Current-Folder: a", "Current-Folder: b");
+        text.push_str(&other);
+        std::fs::write(&ctx, &text).unwrap();
+        assert_eq!(private_print(&profile, &dir, WAIT).unwrap(), first);
+        update_folder(&profile, &dir, WAIT, |s| s.add("x", 2)).unwrap();
+        assert_ne!(private_print(&profile, &dir, WAIT).unwrap(), first);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::lock::{FileLock, LockMethod};
 use super::message::MAX_MSG;
 use super::{MhError, MsgNum};
 
-pub use super::effective::{FolderReadLock, read_folder, update_folder};
+pub use super::effective::{FolderReadLock, FolderSeqs, private_print, read_folder, update_folder};
 
 /// The most members (counted per token, ranges expanded) read from one
 /// file; ranges beyond it are cut short and reported, so that a corrupt
@@ -60,6 +60,17 @@ impl Sequences {
             out.push('\n');
         }
         out.into_bytes()
+    }
+
+    /// A 64-bit FNV-1a hash of [`Sequences::to_text`]: equal sequences
+    /// give equal prints, and a sync stores the print of a folder's private
+    /// sequences to tell later whether they changed.
+    pub fn fingerprint(&self) -> u64 {
+        self.to_text()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+                (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            })
     }
 
     /// Members of a sequence (empty when absent).

@@ -137,6 +137,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     scans: u64,
+    sequence_reads: u64,
     lock_wait: Duration,
     temp_min_age: Duration,
     guards_checked: Option<std::time::Instant>,
@@ -159,6 +160,7 @@ impl Store {
             conn,
             path,
             scans: 0,
+            sequence_reads: 0,
             lock_wait: sync::LOCK_WAIT,
             temp_min_age: sync::TEMP_MIN_AGE,
             guards_checked: None,
@@ -183,6 +185,12 @@ impl Store {
     /// and logs: an unchanged folder must not be read).
     pub fn scans(&self) -> u64 {
         self.scans
+    }
+
+    /// How many times this store has read a folder's sequences in a sync
+    /// (for tests: a change elsewhere in the context must not cause one).
+    pub fn sequence_reads(&self) -> u64 {
+        self.sequence_reads
     }
 
     /// How long to wait for nmh's lock on a sequence file before failing

@@ -67,12 +67,11 @@ pub(super) struct SeqFiles {
 }
 
 /// The stamps of a folder's [`SeqFiles`]: a change to either means the
-/// sequences are read again (the directory is not).
-///
-/// TODO(#2): any change to the context (nmh rewrites `Current-Folder` on
-/// most commands) makes every folder read its sequences again at its next
-/// sync, under the folder's lock; keeping a fingerprint of the folder's
-/// own `atr-` lines instead would spare those reads.
+/// sequences are read again (the directory is not). A change of the
+/// context alone is first checked against the print of the folder's own
+/// private sequences stored with the stamps ([`StoredSeq`]): nmh rewrites
+/// the context on most commands (`Current-Folder`), and most of those
+/// rewrites leave a given folder's sequences alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct SeqStamp {
     public: Option<Stamp>,
@@ -107,17 +106,54 @@ impl SeqStamp {
         self.public.or(self.context).map(|s| s.mtime_ns)
     }
 
-    /// The stored form.
+    /// The stored form of the stamps.
     pub(super) fn text(&self) -> String {
         format!("{} ctx {}", text(self.public), text(self.context))
     }
 
-    /// The form to store after a sync: `None` when either stamp is
-    /// unsettled.
-    pub(super) fn for_store(self, now_ns: i64) -> Option<String> {
+    /// The form to store after a sync that read sequences whose private
+    /// part has `print`: `None` when either stamp is unsettled.
+    pub(super) fn for_store(self, print: u64, now_ns: i64) -> Option<String> {
         to_store(self.public, now_ns)?;
         to_store(self.context, now_ns)?;
-        Some(self.text())
+        Some(format!("{}{PRINT}{print:016x}", self.text()))
+    }
+
+    /// True when, next to the `stored` form, only the context changed, and
+    /// long enough ago to be stored: then the folder's private print alone
+    /// says whether its sequences changed.
+    pub(super) fn only_context_changed(&self, stored: &StoredSeq<'_>, now_ns: i64) -> bool {
+        let public = format!("{} ctx ", text(self.public));
+        let settled = to_store(self.context, now_ns).is_some();
+        settled && stored.stamps != self.text() && stored.stamps.starts_with(&public)
+    }
+}
+
+/// Separates the stamps from the private print in a stored form.
+const PRINT: &str = " print ";
+
+/// A folder's stored sequence stamps, taken apart.
+pub(super) struct StoredSeq<'a> {
+    /// What [`SeqStamp::text`] gave.
+    pub stamps: &'a str,
+    /// The print of the private sequences read then; `None` in rows
+    /// written before prints were kept (they are read again once).
+    pub print: Option<u64>,
+}
+
+impl StoredSeq<'_> {
+    /// Takes a stored form apart.
+    pub(super) fn parse(stored: &str) -> StoredSeq<'_> {
+        match stored.rsplit_once(PRINT) {
+            Some((stamps, print)) => StoredSeq {
+                stamps,
+                print: u64::from_str_radix(print, 16).ok(),
+            },
+            None => StoredSeq {
+                stamps: stored,
+                print: None,
+            },
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, messa
 use super::fault::Res;
 use super::flags::FlagIndex;
 use super::folders::{self, FolderRow};
-use super::stamp::{self, SeqFiles, SeqStamp, Stamp};
+use super::stamp::{self, SeqFiles, SeqStamp, Stamp, StoredSeq};
 use super::{FolderSummary, StateError, Store};
 
 /// How long to wait for nmh's lock on the sequence file, by default: well
@@ -55,8 +55,10 @@ pub(super) struct Stored {
 struct Snapshot {
     /// The message files, or `None` when the directory did not change.
     files: Option<Vec<MsgFile>>,
-    /// The public sequences.
+    /// The effective sequences.
     seqs: Sequences,
+    /// The print of the private ones among them.
+    print: u64,
 }
 
 /// The stamps taken before a snapshot.
@@ -99,12 +101,16 @@ impl Store {
             let Some(full) = needs_reading(&row, &stamps) else {
                 return Ok(folders::summary(&row));
             };
+            if !full && self.context_change_elsewhere(&row, &stamps, &dir)? {
+                return Ok(folders::summary(&row));
+            }
             let optimistic = self.profile.locking == LockMethod::Dot;
             let snap = match optimistic {
                 true => snapshot_unlocked(&self.profile, &dir, full)?,
                 false => snapshot(&self.profile, self.lock_wait, &dir, full)?,
             };
             self.scans += u64::from(full);
+            self.sequence_reads += 1;
             self.clean_temps(&dir, full);
             if optimistic && Stamps::of(&dir, &seq_path)? != stamps {
                 continue;
@@ -145,6 +151,7 @@ impl Store {
         };
         let snap = snapshot(&self.profile, self.lock_wait, dir, full)?;
         self.scans += u64::from(full);
+        self.sequence_reads += 1;
         let summary = apply(&tx, &self.profile, &row, snap, stamps)?;
         tx.commit()?;
         Ok(summary)
@@ -152,6 +159,39 @@ impl Store {
 }
 
 impl Store {
+    /// True when only the context changed, and not in this folder's private
+    /// sequences (its print is as stored): the new stamps are recorded
+    /// and nothing else needs reading, under no folder lock.
+    fn context_change_elsewhere(
+        &mut self,
+        row: &FolderRow,
+        stamps: &Stamps,
+        dir: &Path,
+    ) -> Res<bool> {
+        let Some(stored_text) = row.seq_stamp.as_deref() else {
+            return Ok(false);
+        };
+        let stored = StoredSeq::parse(stored_text);
+        let now = stamp::now_ns();
+        let Some(print) = stored.print else {
+            return Ok(false);
+        };
+        if !stamps.seq.only_context_changed(&stored, now)
+            || sequences::private_print(&self.profile, dir, self.lock_wait)? != print
+        {
+            return Ok(false);
+        }
+        let Some(text) = stamps.seq.for_store(print, now) else {
+            return Ok(false);
+        };
+        // Only over the row as read: a sync that got in first wins.
+        self.conn.execute(
+            "UPDATE folders SET seq_stamp = ?2 WHERE id = ?1 AND seq_stamp = ?3",
+            params![row.id, text, stored_text],
+        )?;
+        Ok(true)
+    }
+
     /// After a full scan: removes temporary files that a crashed writer
     /// left (mh-compat.md §8.7 writes every new message through one).
     /// A failure is only logged: the temporaries are dot-files, which no
@@ -184,7 +224,10 @@ impl Stamps {
 /// directory must be read (`true`) or only the sequences (`false`).
 fn needs_reading(row: &FolderRow, stamps: &Stamps) -> Option<bool> {
     let dir_same = row.dir_stamp == Some(stamp::text(stamps.dir));
-    let seq_same = row.seq_stamp == Some(stamps.seq.text());
+    let seq_same = row
+        .seq_stamp
+        .as_deref()
+        .is_some_and(|stored| StoredSeq::parse(stored).stamps == stamps.seq.text());
     (!dir_same || !seq_same).then_some(!dir_same)
 }
 
@@ -199,8 +242,12 @@ fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Sn
         // unlocked when there is no sequence file).
         (true, false) => Some(stable_scan(dir)?),
     };
-    let seqs = lock.read(profile)?;
-    Ok(Snapshot { files, seqs })
+    let read = lock.read(profile)?;
+    Ok(Snapshot {
+        files,
+        seqs: read.effective,
+        print: read.private_print,
+    })
 }
 
 /// Reads a folder nobody locks against us until two reads in a row agree.
@@ -230,8 +277,12 @@ const STABLE_SCANS: usize = 8;
 /// moved; the last attempt locks.
 fn snapshot_unlocked(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
     let files = if full { Some(stable_scan(dir)?) } else { None };
-    let seqs = sequences::read_folder(profile, dir)?;
-    Ok(Snapshot { files, seqs })
+    let read = sequences::read_folder(profile, dir)?;
+    Ok(Snapshot {
+        files,
+        seqs: read.effective,
+        print: read.private_print,
+    })
 }
 
 /// Applies a snapshot to the rows of `row`'s folder inside `tx`.
@@ -272,7 +323,7 @@ fn apply(
     } else {
         stamp::to_store(stamps.dir, now)
     };
-    let seq_text = stamps.seq.for_store(now);
+    let seq_text = stamps.seq.for_store(snap.print, now);
     tx.execute(
         "UPDATE folders SET dir_stamp = ?2, seq_stamp = ?3, uidnext = ?4,
              highestmodseq = CASE WHEN ?5 THEN ?6 ELSE highestmodseq END,
