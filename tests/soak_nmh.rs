@@ -194,8 +194,9 @@ impl Memory {
 /// The header item a listing fetches.
 const ID_ITEM: &str = "BODY[HEADER.FIELDS (MESSAGE-ID)]";
 
-/// The Message-ID in a fetched header block; empty when there is none
-/// (a file inc is still writing: TODO(#3) in the sync's pending rule).
+/// The Message-ID in a fetched header block; empty when there is none,
+/// which would be a file inc was still writing: the sync's pending rule
+/// must keep those out, and the report counts any that got through.
 fn id_in(header: &str) -> String {
     let has = header.to_ascii_lowercase().contains("message-id:");
     if has {

@@ -98,7 +98,8 @@ fn next_uidvalidity(conn: &Connection) -> Res<u32> {
         .unwrap_or(i64::MAX)
         .min(i64::from(u32::MAX));
     let next = now.max(last + 1);
-    // TODO(#2): after 2106 (or 4 billion creations) the counter is spent.
+    // After 2106 (or 4 billion creations) the counter is spent: a limit
+    // of 32-bit UIDVALIDITY from the clock (README, "Limits").
     let Ok(value) = u32::try_from(next) else {
         return Err(Fault::State(StateError::Refused(
             "UIDVALIDITY space exhausted".into(),

@@ -166,8 +166,11 @@ impl Store {
         };
         let done = sequences::update_folder(profile, &dir, self.lock_wait, remove)??;
         if done && !unlink_now {
-            // TODO(#3): a folder -pack between the lock and rmmproc would
-            // hand it other messages' numbers; nmh's rmm has the same gap.
+            // rmmproc takes numbers: a `folder -pack` in the moment between
+            // the release of the lock and rmmproc's start would hand it
+            // other messages' numbers. nmh's rmm has the very same gap, and
+            // holding the lock across rmmproc would hang one that runs nmh
+            // on this folder (README, "Limits").
             message::remove(&dir, profile, &numbers)?;
         }
         Ok(done)
