@@ -89,3 +89,23 @@ fn a_context_change_elsewhere_does_not_reread_the_folders_sequences() {
             .all(|m| m.flags == flagged)
     );
 }
+
+#[test]
+fn a_context_put_back_after_our_store_is_still_read() {
+    // The print stored by the last sync describes the context before our
+    // STORE; `mark -delete` puts the text back as it was, but the rows
+    // hold the STORE's flag, so the folder must be read again.
+    let t = Tree::with_profile("mh-sequences:\n");
+    t.inc("inbox", &["a", "b"]);
+    t.settle("inbox");
+    let mut s = t.store();
+    s.sync("INBOX").unwrap();
+    let uid = s.messages("INBOX").unwrap()[0].uid;
+    let flagged = flags(&["\\Flagged"]);
+    s.store_flags("INBOX", &[uid], FlagOp::Add, &flagged)
+        .unwrap();
+    t.nmh("mark", &["+inbox", "1", "-sequence", "flagged", "-delete"]);
+    let_context_settle();
+    s.sync("INBOX").unwrap();
+    assert_eq!(s.messages("INBOX").unwrap()[0].flags, flags(&[]));
+}

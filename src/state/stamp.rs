@@ -113,10 +113,15 @@ impl SeqStamp {
 
     /// The form to store after a sync that read sequences whose private
     /// part has `print`: `None` when either stamp is unsettled.
-    pub(super) fn for_store(self, print: u64, now_ns: i64) -> Option<String> {
+    pub(super) fn for_store(self, print: Print, now_ns: i64) -> Option<String> {
         to_store(self.public, now_ns)?;
         to_store(self.context, now_ns)?;
-        Some(format!("{}{PRINT}{print:016x}", self.text()))
+        Some(format!(
+            "{}{PRINT}{:016x}@{}",
+            self.text(),
+            print.value,
+            print.generation
+        ))
     }
 
     /// True when, next to the `stored` form, only the context changed, and
@@ -132,28 +137,45 @@ impl SeqStamp {
 /// Separates the stamps from the private print in a stored form.
 const PRINT: &str = " print ";
 
+/// The print of a folder's private sequences as a sync read them, and the
+/// folder's generation once the rows were brought in line with them. A
+/// writer (STORE, APPEND, EXPUNGE...) that changes rows raises the
+/// generation, after which the print no longer describes the rows: the
+/// context could come back to the printed text while the rows hold the
+/// writer's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Print {
+    /// [`crate::mh::Sequences::fingerprint`] of the private sequences.
+    pub value: u64,
+    /// The folder's generation the rows had.
+    pub generation: i64,
+}
+
 /// A folder's stored sequence stamps, taken apart.
 pub(super) struct StoredSeq<'a> {
     /// What [`SeqStamp::text`] gave.
     pub stamps: &'a str,
-    /// The print of the private sequences read then; `None` in rows
-    /// written before prints were kept (they are read again once).
-    pub print: Option<u64>,
+    /// The print stored with them; `None` in rows written before prints
+    /// were kept (they are read again once).
+    pub print: Option<Print>,
 }
 
 impl StoredSeq<'_> {
     /// Takes a stored form apart.
     pub(super) fn parse(stored: &str) -> StoredSeq<'_> {
-        match stored.rsplit_once(PRINT) {
-            Some((stamps, print)) => StoredSeq {
-                stamps,
-                print: u64::from_str_radix(print, 16).ok(),
-            },
-            None => StoredSeq {
+        let Some((stamps, print)) = stored.rsplit_once(PRINT) else {
+            return StoredSeq {
                 stamps: stored,
                 print: None,
-            },
-        }
+            };
+        };
+        let print = print.split_once('@').and_then(|(value, generation)| {
+            Some(Print {
+                value: u64::from_str_radix(value, 16).ok()?,
+                generation: generation.parse().ok()?,
+            })
+        });
+        StoredSeq { stamps, print }
     }
 }
 
@@ -208,5 +230,29 @@ mod tests {
         assert!(to_store(Some(fine), 5_500_000_000).is_some());
         assert_eq!(Stamp::of(&dir.path().join("nope")).unwrap(), None);
         assert_eq!(to_store(None, 0).as_deref(), Some("absent"));
+    }
+
+    #[test]
+    fn stored_form_round_trips_the_print() {
+        let stamp = SeqStamp {
+            public: None,
+            context: Some(Stamp {
+                ino: 7,
+                size: 10,
+                mtime_ns: 1_000_000_001,
+                ctime_ns: 2,
+            }),
+        };
+        let print = Print {
+            value: 0xfeed,
+            generation: 42,
+        };
+        let text = stamp.for_store(print, 9_000_000_000).unwrap();
+        let stored = StoredSeq::parse(&text);
+        assert_eq!(stored.stamps, stamp.text());
+        assert_eq!(stored.print, Some(print));
+        let old = StoredSeq::parse("absent ctx absent");
+        assert_eq!((old.stamps, old.print), ("absent ctx absent", None));
+        assert_eq!(StoredSeq::parse("absent ctx absent print zz@1").print, None);
     }
 }

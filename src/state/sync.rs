@@ -22,7 +22,7 @@ use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, messa
 use super::fault::Res;
 use super::flags::FlagIndex;
 use super::folders::{self, FolderRow};
-use super::stamp::{self, SeqFiles, SeqStamp, Stamp, StoredSeq};
+use super::stamp::{self, Print, SeqFiles, SeqStamp, Stamp, StoredSeq};
 use super::{FolderSummary, StateError, Store};
 
 /// How long to wait for nmh's lock on the sequence file, by default: well
@@ -173,11 +173,12 @@ impl Store {
         };
         let stored = StoredSeq::parse(stored_text);
         let now = stamp::now_ns();
-        let Some(print) = stored.print else {
+        // A writer changed rows since the print was taken: read.
+        let Some(print) = stored.print.filter(|p| p.generation == row.generation) else {
             return Ok(false);
         };
         if !stamps.seq.only_context_changed(&stored, now)
-            || sequences::private_print(&self.profile, dir, self.lock_wait)? != print
+            || sequences::private_print(&self.profile, dir, self.lock_wait)? != print.value
         {
             return Ok(false);
         }
@@ -323,7 +324,11 @@ fn apply(
     } else {
         stamp::to_store(stamps.dir, now)
     };
-    let seq_text = stamps.seq.for_store(snap.print, now);
+    let print = Print {
+        value: snap.print,
+        generation: row.generation + i64::from(changed),
+    };
+    let seq_text = stamps.seq.for_store(print, now);
     tx.execute(
         "UPDATE folders SET dir_stamp = ?2, seq_stamp = ?3, uidnext = ?4,
              highestmodseq = CASE WHEN ?5 THEN ?6 ELSE highestmodseq END,
