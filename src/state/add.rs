@@ -144,7 +144,7 @@ impl Store {
         // Marked as just appended before any other process can see it
         // (and outside nmh's lock: a sync holds SQLite while locking).
         let pending = message::Pending::write(dir, profile, bytes, mtime)?;
-        mark_fresh(&self.conn, pending.identity())?;
+        mark_fresh(&self.conn, [pending.identity()])?;
         let outcome = sequences::update_folder(profile, dir, self.lock_wait, |seqs| {
             let file = pending.link(dir)?;
             *made = Some(file);
@@ -212,18 +212,23 @@ impl Store {
         };
         let mut added = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(COPY_BATCH) {
-            match copy_chunk(&ends, &self.profile, src_id, chunk) {
-                Ok(more) => added.extend(more),
-                Err(e) => {
-                    discard(
-                        &self.profile,
-                        self.lock_wait,
-                        &dst_dir,
-                        added.iter().map(|a| &a.file),
-                    );
-                    drop_kept(&self.path, &added);
-                    return Err(e.into());
-                }
+            let from = added.len();
+            let copied =
+                copy_chunk(&ends, &self.profile, src_id, chunk).map(|more| added.extend(more));
+            // Marked before any row exists for them: a sync that took a
+            // copy first must still see inc's overwrite as one.
+            let marked = copied.map_err(Fault::from).and_then(|()| {
+                mark_fresh(&self.conn, added[from..].iter().map(|a| &a.file.identity))
+            });
+            if let Err(e) = marked {
+                discard(
+                    &self.profile,
+                    self.lock_wait,
+                    &dst_dir,
+                    added.iter().map(|a| &a.file),
+                );
+                drop_kept(&self.path, &added);
+                return Err(e);
             }
         }
         Ok(added)

@@ -132,7 +132,7 @@ impl Store {
             match verdict {
                 Verdict::Watch => {}
                 Verdict::Done => self.release(&g),
-                Verdict::Clobbered(now) => self.repair_guarded(g, &now),
+                Verdict::Clobbered(_) => self.repair_guarded(g),
             }
         }
     }
@@ -193,13 +193,13 @@ impl Store {
     /// Repairs overwritten message `g` unless another session is at it,
     /// and watches the copy it makes (a still running inc may overwrite
     /// that one too).
-    fn repair_guarded(&mut self, g: Guard, clobbered: &Identity) {
+    fn repair_guarded(&mut self, g: Guard) {
         match claim(&self.conn, g.id) {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => return log::warn!("{}: claiming UID {}: {e:?}", g.folder, g.uid),
         }
-        match self.repair(&g, clobbered) {
+        match self.repair(&g) {
             Ok((file, uid)) => {
                 let again = Guard {
                     uid,
@@ -224,7 +224,7 @@ impl Store {
     /// found in its old inode a UID of its own, in one transaction under
     /// nmh's lock (so that no sync sees the new file before its row
     /// exists). Returns the new file and the UID it has.
-    fn repair(&mut self, g: &Guard, clobbered: &Identity) -> Res<(MsgFile, u32)> {
+    fn repair(&mut self, g: &Guard) -> Res<(MsgFile, u32)> {
         log::warn!(
             "{}: UID {} was overwritten by another program (inc?); adding it again",
             g.folder,
@@ -243,16 +243,20 @@ impl Store {
             ..
         } = self;
         let pending = message::Pending::write(&dir, profile, &bytes, mtime)?;
-        mark_fresh(conn, pending.identity())?;
+        mark_fresh(conn, [pending.identity()])?;
         // Linked under nmh's lock with its sequences; the rows are written
         // after it is released (a sync holds SQLite while locking).
         let link = |seqs: &mut Sequences| -> Result<_, MhError> {
+            // inc's message has the number, and with it our flags.
+            if let Some(n) = number_on_disk(&dir, &g.written)? {
+                unflag(seqs, profile, n, &flag_list);
+            }
             let file = pending.link(&dir)?;
             super::add::flag_new(seqs, profile, file.number, &flag_list);
             Ok((file, FlagIndex::new(profile, seqs)))
         };
         let (file, index) = sequences::update_folder(profile, &dir, *lock_wait, link)??;
-        let uid = record_repair(conn, g, &file, clobbered, &index)?;
+        let uid = record_repair(conn, g, &file, &index)?;
         Ok((file, uid))
     }
 }
@@ -307,22 +311,42 @@ pub(super) fn record(
     put_guard(conn, &g)
 }
 
-/// Looks for inode `written` among the messages of `dir` (readdir tells
-/// inode numbers without a stat).
+/// Looks for inode `written` among the messages of `dir`.
 fn on_disk(dir: &std::path::Path, written: &Identity) -> Res<Found> {
-    let numbers = match message::list_numbers(dir) {
-        Ok(n) => n,
-        Err(MhError::NoFolder(_)) => return Ok(Found::Gone),
-        Err(e) => return Err(e.into()),
-    };
+    match number_on_disk(dir, written) {
+        Ok(Some(n)) => Ok(match message::stat_message(dir, n)? {
+            Some(f) => Found::Inode(f.identity),
+            None => Found::Gone,
+        }),
+        Ok(None) | Err(MhError::NoFolder(_)) => Ok(Found::Gone),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The number of inode `written` in `dir`, if it is there (readdir tells
+/// inode numbers without a stat).
+fn number_on_disk(dir: &std::path::Path, written: &Identity) -> Result<Option<MsgNum>, MhError> {
+    let numbers = message::list_numbers(dir)?;
     for (number, _) in numbers.iter().filter(|(_, ino)| *ino == written.ino) {
         if let Some(f) = message::stat_message(dir, *number)?
             && same_inode(&f.identity, written)
         {
-            return Ok(Found::Inode(f.identity));
+            return Ok(Some(*number));
         }
     }
-    Ok(Found::Gone)
+    Ok(None)
+}
+
+/// Takes number `n` out of the sequences of `flags` (the reverse of
+/// `flag_new`, but for the unseen sequences: inc puts its new message
+/// there itself).
+fn unflag(seqs: &mut Sequences, profile: &crate::mh::Profile, n: MsgNum, flags: &[String]) {
+    for seq in flags
+        .iter()
+        .filter_map(|f| crate::mh::keyword::sequence_for_flag(f, profile))
+    {
+        seqs.remove(&seq, n);
+    }
 }
 
 /// Records one guard (a new row id).
@@ -388,16 +412,12 @@ fn inode_row(conn: &Connection, folder: i64, id: &Identity) -> Res<Option<Identi
     Ok(None)
 }
 
-/// The rows after a repair: the UID moves to the new file, and the
-/// overwritten inode gets a new UID; when a sync already expunged the UID
-/// or recorded the new content under it, the new file gets a new UID.
-fn record_repair(
-    conn: &mut Connection,
-    g: &Guard,
-    file: &MsgFile,
-    clobbered: &Identity,
-    index: &FlagIndex,
-) -> Res<u32> {
+/// The rows after a repair: the UID moves to the new file; when a sync
+/// already expunged the UID or recorded the new content under it, the new
+/// file gets a new UID. The content inc left in the old inode gets no row
+/// here: it may be unfinished, and the next sync takes it like any file
+/// inc writes (its content is no longer what `fresh` recorded).
+fn record_repair(conn: &mut Connection, g: &Guard, file: &MsgFile, index: &FlagIndex) -> Res<u32> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let folder = folders::find_or_insert(&tx, g.folder.as_str())?;
     let modseq = folder.highestmodseq + 1;
@@ -407,36 +427,18 @@ fn record_repair(
         // goes with the next sync (its inode is just appended).
         return Ok(uid);
     }
+    let flags = index.text(file.number);
     let ours = match number_of(&tx, folder.id, g.uid, &g.written)? {
-        Some(old) => {
-            move_uid(
-                &tx,
-                folder.id,
-                g.uid,
-                file,
-                &index.text(file.number),
-                modseq,
-            )?;
-            let left = MsgFile {
-                number: old,
-                identity: *clobbered,
-            };
-            insert_row(&tx, folder.id, uidnext, &left, &index.text(old), modseq)?;
+        Some(_) => {
+            move_uid(&tx, folder.id, g.uid, file, &flags, modseq)?;
             g.uid
         }
         None => {
-            insert_row(
-                &tx,
-                folder.id,
-                uidnext,
-                file,
-                &index.text(file.number),
-                modseq,
-            )?;
-            uidnext
+            insert_row(&tx, folder.id, uidnext, file, &flags, modseq)?;
+            uidnext = uidnext.saturating_add(1);
+            uidnext - 1
         }
     };
-    uidnext = uidnext.saturating_add(1);
     tx.execute(
         "UPDATE folders SET uidnext = ?2, highestmodseq = ?3, generation = generation + 1
          WHERE id = ?1",
@@ -447,25 +449,97 @@ fn record_repair(
     Ok(ours)
 }
 
-/// Notes in the state file that the file `id` was appended just now, so
-/// that every session's sync takes a rewrite of it for inc's overwrite.
-pub(super) fn mark_fresh(conn: &Connection, id: &Identity) -> Res<()> {
+/// Notes in the state file that the files `ids` were added just now
+/// (with the content they have now), so that every session's sync takes a
+/// rewrite of one for inc's overwrite. One transaction for all.
+///
+/// The note need not survive a crash (a file whose adding did not finish
+/// has no row, and the next sync takes it as found), so in WAL mode it is
+/// committed with `synchronous=NORMAL`: no flush of its own, still atomic
+/// and visible to every session at once; the next FULL commit flushes it.
+pub(super) fn mark_fresh<'a>(
+    conn: &Connection,
+    ids: impl IntoIterator<Item = &'a Identity>,
+) -> Res<()> {
+    let wal = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0))?
+        .eq_ignore_ascii_case("wal");
+    if wal {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    let marked = insert_fresh(conn, ids);
+    if wal {
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    marked
+}
+
+/// The inserts of [`mark_fresh`].
+fn insert_fresh<'a>(conn: &Connection, ids: impl IntoIterator<Item = &'a Identity>) -> Res<()> {
     let until = super::stamp::now_ns().saturating_add(2 * GRACE.as_nanos() as i64);
-    let mut stmt = conn
-        .prepare_cached("INSERT OR REPLACE INTO fresh (dev, ino, until_ns) VALUES (?1, ?2, ?3)")?;
-    stmt.execute(params![id.dev as i64, id.ino as i64, until])?;
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT OR REPLACE INTO fresh (dev, ino, until_ns, size, mtime_ns)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for id in ids {
+            stmt.execute(params![
+                id.dev as i64,
+                id.ino as i64,
+                until,
+                id.size as i64,
+                id.mtime_ns
+            ])?;
+        }
+    }
+    tx.commit()?;
     Ok(())
 }
 
-/// The (dev, inode) pairs added moments ago or still guarded; forgets
-/// older ones.
-pub(super) fn fresh_inodes(conn: &Connection, now_ns: i64) -> Res<Vec<(u64, u64)>> {
+/// A file this store added moments ago or still guards, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Fresh {
+    /// Device of its inode.
+    pub dev: u64,
+    /// Its inode.
+    pub ino: u64,
+    /// Size and mtime as written; `None` in marks made before they were
+    /// recorded.
+    pub content: Option<(u64, i64)>,
+}
+
+impl Fresh {
+    /// True when `id` is this inode, whatever its content now.
+    pub(super) fn is_inode_of(&self, id: &Identity) -> bool {
+        self.dev == id.dev && self.ino == id.ino
+    }
+
+    /// True when `id` is this inode still holding what we wrote.
+    pub(super) fn holds_ours(&self, id: &Identity) -> bool {
+        self.is_inode_of(id)
+            && self
+                .content
+                .is_none_or(|(size, mtime)| size == id.size && mtime == id.mtime_ns)
+    }
+}
+
+/// The files added moments ago or still guarded; forgets older ones.
+pub(super) fn fresh_files(conn: &Connection, now_ns: i64) -> Res<Vec<Fresh>> {
     let mut forget = conn.prepare_cached("DELETE FROM fresh WHERE until_ns < ?1")?;
     forget.execute([now_ns])?;
-    let mut stmt =
-        conn.prepare_cached("SELECT dev, ino FROM fresh UNION SELECT dev, ino FROM guards")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT dev, ino, size, mtime_ns FROM fresh
+         UNION SELECT dev, ino, size, mtime_ns FROM guards",
+    )?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+        let size: Option<i64> = r.get(2)?;
+        let mtime: Option<i64> = r.get(3)?;
+        Ok(Fresh {
+            dev: r.get::<_, i64>(0)? as u64,
+            ino: r.get::<_, i64>(1)? as u64,
+            content: size.zip(mtime).map(|(s, m)| (s as u64, m)),
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -32,6 +32,9 @@ impl Store {
             rows,
         } = self.transfer(from, uids, to)?;
 
+        // The moved inodes are what inc could overwrite in the destination
+        // (marked before any sync can find them there).
+        super::guard::mark_fresh(&self.conn, rows.iter().map(|s| &s.identity))?;
         let (moved, index) = self.relink(&src, &dst, &rows)?;
 
         let added: Vec<Added> = moved

@@ -19,7 +19,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Schema migrations; entry `i` takes the file from version `i` to `i + 1`.
 /// Released entries are never edited, only appended to.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1: folders, messages, expunged UIDs, subscriptions.
 ///
@@ -137,6 +137,14 @@ CREATE TABLE guards (
     flags TEXT NOT NULL,
     since_ns INTEGER NOT NULL
 );
+";
+
+/// Version 6: a fresh file's size and mtime as written, so that a sync
+/// tells our content from what inc wrote over it since (NULL in rows of
+/// version 5: taken as ours, as then).
+const V6: &str = "
+ALTER TABLE fresh ADD COLUMN size INTEGER;
+ALTER TABLE fresh ADD COLUMN mtime_ns INTEGER;
 ";
 
 /// `.asimap.sqlite` in the mail root, creating the root if it is missing.

@@ -22,6 +22,7 @@ use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, messa
 use super::fault::Res;
 use super::flags::FlagIndex;
 use super::folders::{self, FolderRow};
+use super::guard::Fresh;
 use super::stamp::{self, Print, SeqFiles, SeqStamp, Stamp, StoredSeq};
 use super::{FolderSummary, StateError, Store};
 
@@ -299,13 +300,13 @@ fn apply(
     let index = FlagIndex::new(profile, &snap.seqs);
     let mut plan = plan(&stored, &files);
     let now = stamp::now_ns();
-    let fresh = super::guard::fresh_inodes(tx, now)?;
+    let fresh = super::guard::fresh_files(tx, now)?;
     let rewritten = split_overwritten(&mut plan, &stored, &files, &fresh);
     // The content inc wrote over a file of ours is inc's, and may be
     // unfinished like any file inc writes.
-    let ours: Vec<(u64, u64)> = fresh
+    let ours: Vec<Fresh> = fresh
         .iter()
-        .filter(|inode| !rewritten.contains(inode))
+        .filter(|f| !rewritten.contains(&(f.dev, f.ino)))
         .copied()
         .collect();
     let pending = hold_back_pending(&mut plan, &files, &ours, stamps.seq.written_ns(), now);
@@ -479,13 +480,13 @@ fn split_overwritten(
     plan: &mut Plan,
     stored: &[Stored],
     files: &[MsgFile],
-    fresh: &[(u64, u64)],
+    fresh: &[Fresh],
 ) -> Vec<(u64, u64)> {
     let mut rewritten = Vec::new();
     if fresh.is_empty() {
         return rewritten;
     }
-    let young = |s: &Stored| fresh.contains(&(s.identity.dev, s.identity.ino));
+    let young = |s: &Stored| fresh.iter().any(|f| f.is_inode_of(&s.identity));
     let mut kept = Vec::with_capacity(plan.matched.len());
     for &(si, fi) in &plan.matched {
         let (s, f) = (&stored[si], &files[fi]);
@@ -513,8 +514,8 @@ const PENDING_NS: i64 = 2_000_000_000;
 /// rewritten after its last write (`inc` rewrites the sequences, setting
 /// `cur` and `unseen`, once all its messages are written; so does
 /// `rcvstore`). Files that arrive by `link()` or rename (refile) keep
-/// their old mtime, and those this store added (their inodes are in
-/// `fresh`) were whole before they had a number. Returns true when a file was held back: the directory is read
+/// their old mtime, and those this store added (in `fresh`, still with
+/// the size and mtime we wrote) were whole before they had a number. Returns true when a file was held back: the directory is read
 /// again at the next sync, and IDLE's periodic rescan reaches it.
 ///
 /// A program rewriting the sequences while inc is in the middle of a
@@ -523,7 +524,7 @@ const PENDING_NS: i64 = 2_000_000_000;
 fn hold_back_pending(
     plan: &mut Plan,
     files: &[MsgFile],
-    fresh: &[(u64, u64)],
+    fresh: &[Fresh],
     seq_mtime_ns: Option<i64>,
     now_ns: i64,
 ) -> bool {
@@ -531,7 +532,7 @@ fn hold_back_pending(
     plan.added.retain(|&fi| {
         let id = &files[fi].identity;
         let quiet = now_ns - id.mtime_ns >= PENDING_NS;
-        let ours = fresh.contains(&(id.dev, id.ino));
+        let ours = fresh.iter().any(|f| f.holds_ours(id));
         let sequenced = id.size > 0 && seq_mtime_ns.is_some_and(|s| written_after(s, id.mtime_ns));
         quiet || ours || sequenced
     });
@@ -774,8 +775,24 @@ mod tests {
         );
         assert_eq!(held(None, 150 + PENDING_NS), vec![0, 1], "both quiet");
         let mut p = plan(&[], &files);
-        assert!(hold_back_pending(&mut p, &files, &[(1, 11)], None, 200));
+        let ours = |content| Fresh {
+            dev: 1,
+            ino: 11,
+            content,
+        };
+        let written = Some((growing.size, growing.mtime_ns));
+        assert!(hold_back_pending(
+            &mut p,
+            &files,
+            &[ours(written)],
+            None,
+            200
+        ));
         assert_eq!(p.added, vec![1], "a file this store added is whole");
+        let mut p = plan(&[], &files);
+        let before_inc = Some((growing.size + 7, 120));
+        hold_back_pending(&mut p, &files, &[ours(before_inc)], None, 200);
+        assert_eq!(p.added, Vec::<usize>::new(), "inc wrote over it since");
     }
 
     #[test]
