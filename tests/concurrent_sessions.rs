@@ -322,3 +322,27 @@ fn uid_expunge_after_numbers_shifted_by_another_session() {
     a.logout();
     b.logout();
 }
+
+#[test]
+fn sessions_starting_together_on_a_new_state_file_all_open_it() {
+    // Each round a new tree: the first process makes the state file,
+    // switches it to WAL and creates the schema while the others try the
+    // same (SQLite answers some of them "busy" without waiting).
+    for _ in 0..6 {
+        let tree = std::sync::Arc::new(common::MhTree::new());
+        let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let sessions: Vec<_> = (0..8)
+            .map(|_| {
+                let (tree, start) = (tree.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let t = tree.run_script("a SELECT INBOX\r\nb LOGOUT\r\n");
+                    t.reply("a").ok();
+                })
+            })
+            .collect();
+        for s in sessions {
+            s.join().expect("a session failed to start");
+        }
+    }
+}

@@ -306,3 +306,30 @@ fn examine_is_read_only() {
     assert_eq!(tree.numbers("inbox"), vec![1, 2]);
     assert_eq!(tree.sequences_text("inbox"), before);
 }
+
+#[test]
+fn pipelined_appends_to_the_selected_mailbox_are_announced_once_after_them() {
+    let tree = MhTree::new();
+    tree.fill("inbox", 2);
+    let msg = |i: u32| format!("From: x@example.org\r\nSubject: p{i}\r\n\r\nbody {i}\r\n");
+    let mut script = String::from("a SELECT INBOX\r\n");
+    for i in 1..=3 {
+        let m = msg(i);
+        script.push_str(&format!("b{i} APPEND INBOX {{{}+}}\r\n{m}\r\n", m.len()));
+    }
+    script.push_str("c NOOP\r\nd LOGOUT\r\n");
+    let t = tree.run_script(script);
+    let mut uids = Vec::new();
+    for i in 1..=3 {
+        let r = t.reply(&format!("b{i}"));
+        r.ok();
+        let code = r.code().expect("APPENDUID");
+        uids.push(code.rsplit(' ').next().unwrap().parse::<u32>().unwrap());
+        // The client has sent more: the update waits for the last command.
+        assert!(r.numbered("EXISTS").is_empty(), "{r}");
+    }
+    assert!(uids.windows(2).all(|w| w[0] < w[1]), "{uids:?}");
+    let noop = t.reply("c");
+    assert_eq!(noop.numbered("EXISTS"), vec![5], "{noop}");
+    assert_eq!(tree.numbers("inbox").len(), 5);
+}

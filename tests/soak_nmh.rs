@@ -323,6 +323,12 @@ fn session(
 #[test]
 fn imap_sessions_and_nmh_side_by_side() {
     let tree = Arc::new(MhTree::new());
+    // ASIMAP_SOAK_KEEP=1 keeps the tree and the engines' logs, whatever
+    // the outcome.
+    if std::env::var_os("ASIMAP_SOAK_KEEP").is_some() {
+        eprintln!("soak: tree kept in {}", tree.home().display());
+        std::mem::forget(Arc::clone(&tree));
+    }
     tree.folder("a");
     tree.folder("b");
     let book = Arc::new(Mutex::new(Book::default()));
@@ -400,10 +406,6 @@ fn imap_sessions_and_nmh_side_by_side() {
         book.imap_no,
         book.nmh_refused
     );
-    if !lost.is_empty() && std::env::var_os("ASIMAP_SOAK_KEEP").is_some() {
-        eprintln!("soak: tree kept in {}", tree.home().display());
-        std::mem::forget(Arc::clone(&tree));
-    }
     assert!(lost.is_empty(), "lost messages: {lost:?}");
     let unknown: Vec<&String> = place
         .keys()

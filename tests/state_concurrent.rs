@@ -22,11 +22,17 @@ fn appends_syncs_and_refile_at_once_keep_every_uid() {
     // inc is still filling, which a sync holds back (mh-compat.md §4).
     t.settle("other");
     let done = Arc::new(AtomicBool::new(false));
+    // The appender starts once the syncer is under way (else a quick
+    // appender could be done before the syncer's first round).
+    let started = Arc::new(AtomicBool::new(false));
 
     let appender = {
-        let t = Arc::clone(&t);
+        let (t, started) = (Arc::clone(&t), Arc::clone(&started));
         std::thread::spawn(move || {
             let mut s = t.store();
+            while !started.load(Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
             let mut got = Vec::new();
             for i in 0..APPENDS {
                 let msg = format!("From: a@example.org\nSubject: append {i}\n\nx\n");
@@ -40,12 +46,14 @@ fn appends_syncs_and_refile_at_once_keep_every_uid() {
     };
     let syncer = {
         let (t, done) = (Arc::clone(&t), Arc::clone(&done));
+        let started = Arc::clone(&started);
         std::thread::spawn(move || {
             let mut s = t.store();
             let mut rounds = 0;
             while !done.load(Ordering::SeqCst) {
                 s.sync("INBOX").unwrap();
                 rounds += 1;
+                started.store(true, Ordering::SeqCst);
             }
             rounds
         })

@@ -52,6 +52,12 @@ impl Input {
         self.framer.limits()
     }
 
+    /// True when the client has already sent more than the frames taken
+    /// (a pipelined command is waiting).
+    pub fn has_buffered(&self) -> bool {
+        self.framer.buffered() > 0
+    }
+
     /// The next frame; `None` at the end of the input.
     pub fn next_frame(&mut self) -> io::Result<Option<Frame>> {
         loop {

@@ -19,7 +19,7 @@ use std::io;
 use std::time::Instant;
 
 use crate::proto::framer::{Frame, Limits};
-use crate::proto::{Command, parse};
+use crate::proto::{Command, CommandBody, parse};
 use crate::state::Store;
 use input::{Input, Source};
 use output::Output;
@@ -172,11 +172,18 @@ impl Session {
         let Command { tag, body } = command;
         let spec = table::spec(&body);
         let name = body.name();
+        let append = matches!(body, CommandBody::Append { .. });
         let result = match table::check_state(spec, &self.state) {
             Ok(()) => (spec.handler)(self, &tag, body),
             Err(e) => Err(e),
         };
-        self.after_command(spec, &result);
+        // A pipelined APPEND leaves the update (EXISTS for a message added
+        // to the selected mailbox) to the command after it (RFC 3501
+        // §6.3.11 allows it): each update after an APPEND would read the
+        // whole folder, which the APPEND just changed.
+        if !(append && self.input.has_buffered()) {
+            self.after_command(spec, &result);
+        }
         let text = match &result {
             Ok(text) => format!("OK {text}"),
             Err(CmdError::Io(e)) => return Err(io::Error::new(e.kind(), e.to_string())),

@@ -313,25 +313,29 @@ pub(super) fn record(
 
 /// Looks for inode `written` among the messages of `dir`.
 fn on_disk(dir: &std::path::Path, written: &Identity) -> Res<Found> {
-    match number_on_disk(dir, written) {
-        Ok(Some(n)) => Ok(match message::stat_message(dir, n)? {
-            Some(f) => Found::Inode(f.identity),
-            None => Found::Gone,
-        }),
+    match find_on_disk(dir, written) {
+        Ok(Some(f)) => Ok(Found::Inode(f.identity)),
         Ok(None) | Err(MhError::NoFolder(_)) => Ok(Found::Gone),
         Err(e) => Err(e.into()),
     }
 }
 
-/// The number of inode `written` in `dir`, if it is there (readdir tells
-/// inode numbers without a stat).
+/// The number of inode `written` in `dir`, if it is there.
 fn number_on_disk(dir: &std::path::Path, written: &Identity) -> Result<Option<MsgNum>, MhError> {
+    Ok(find_on_disk(dir, written)?.map(|f| f.number))
+}
+
+/// The message file of inode `written` in `dir`, with its identity from
+/// the very stat that recognised the inode (a second stat could meet
+/// another file, renamed there by `folder -pack` meanwhile). readdir tells
+/// inode numbers without a stat.
+fn find_on_disk(dir: &std::path::Path, written: &Identity) -> Result<Option<MsgFile>, MhError> {
     let numbers = message::list_numbers(dir)?;
     for (number, _) in numbers.iter().filter(|(_, ino)| *ino == written.ino) {
         if let Some(f) = message::stat_message(dir, *number)?
             && same_inode(&f.identity, written)
         {
-            return Ok(Some(*number));
+            return Ok(Some(f));
         }
     }
     Ok(None)

@@ -213,7 +213,35 @@ fn private_file(path: &Path) -> Res<()> {
 }
 
 /// Opens the file, sets the pragmas and brings the schema up to date.
+///
+/// Sessions starting at the same moment on a new file meet where SQLite
+/// answers "busy" at once instead of waiting (the switch to WAL needs the
+/// file to itself): the whole opening is tried again, with growing
+/// sleeps, for up to [`BUSY_TIMEOUT`].
 pub(super) fn open(path: &Path) -> Res<Connection> {
+    let started = std::time::Instant::now();
+    let mut sleep = Duration::from_millis(5);
+    loop {
+        match open_once(path) {
+            Err(Fault::Sql(e)) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(sleep);
+                sleep = (sleep * 2).min(Duration::from_millis(250));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// True for SQLite's "busy" and "locked".
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// One try of [`open`].
+fn open_once(path: &Path) -> Res<Connection> {
     let want = fs_magic(path).map_or("WAL", journal_mode_for);
     if want != "WAL" {
         log::warn!(
