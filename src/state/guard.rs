@@ -183,7 +183,7 @@ impl Store {
 
     /// Ends the watch of `g`, unless another session took it meanwhile.
     fn release(&mut self, g: &Guard) {
-        match claim(&self.conn, g.id) {
+        match claim(&self.conn, g) {
             Ok(true) => keep::remove(&keep::dir_of(&self.path), &g.keep),
             Ok(false) => {}
             Err(e) => log::warn!("{}: ending the watch of UID {}: {e:?}", g.folder, g.uid),
@@ -194,7 +194,7 @@ impl Store {
     /// and watches the copy it makes (a still running inc may overwrite
     /// that one too).
     fn repair_guarded(&mut self, g: Guard) {
-        match claim(&self.conn, g.id) {
+        match claim(&self.conn, &g) {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => return log::warn!("{}: claiming UID {}: {e:?}", g.folder, g.uid),
@@ -376,11 +376,25 @@ fn put_guard(conn: &Connection, g: &Guard) -> Res<()> {
     Ok(())
 }
 
-/// Takes guard `id` out of the table; false when another session did so
-/// first (it then repairs or releases it).
-fn claim(conn: &Connection, id: i64) -> Res<bool> {
-    let mut stmt = conn.prepare_cached("DELETE FROM guards WHERE id = ?1")?;
-    Ok(stmt.execute([id])? == 1)
+/// Takes guard `g` out of the table; false when another session did so
+/// first (it then repairs or releases it). The row is named by what it
+/// holds, not by its id alone: SQLite gives a new row the id of one just
+/// deleted, so a session working from an older list would otherwise
+/// claim a newer guard (another message's, or the copy a repair just
+/// made) and lose its watch or repair a message twice.
+fn claim(conn: &Connection, g: &Guard) -> Res<bool> {
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM guards WHERE id = ?1 AND uid = ?2 AND ino = ?3 AND since_ns = ?4
+             AND keep = ?5",
+    )?;
+    let n = stmt.execute(params![
+        g.id,
+        g.uid,
+        g.written.ino as i64,
+        g.since_ns,
+        g.keep
+    ])?;
+    Ok(n == 1)
 }
 
 /// The number and identity the rows give `uid`.
@@ -635,6 +649,30 @@ mod tests {
         );
         assert_eq!(at(Found::Elsewhere, GRACE), Verdict::Watch, "renumbered");
         assert_eq!(at(Found::Elsewhere, GIVE_UP), Verdict::Done);
+    }
+
+    #[test]
+    fn a_stale_guard_cannot_claim_the_row_that_took_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open(&dir.path().join("state")).unwrap();
+        let guard = |uid: u32, keep: &str, since_ns: i64| Guard {
+            id: 0,
+            folder: "inbox".into(),
+            uid,
+            written: id(10, 5),
+            keep: keep.into(),
+            flags: String::new(),
+            since_ns,
+        };
+        put_guard(&conn, &guard(7, "k1", 100)).unwrap();
+        let first = load_guards(&conn).unwrap().remove(0);
+        assert!(claim(&conn, &first).unwrap());
+        // The next row takes the id just freed; the old list still names it.
+        put_guard(&conn, &guard(8, "k2", 200)).unwrap();
+        let second = load_guards(&conn).unwrap().remove(0);
+        assert_eq!(second.id, first.id, "SQLite reused the id");
+        assert!(!claim(&conn, &first).unwrap(), "claimed another guard");
+        assert!(claim(&conn, &second).unwrap());
     }
 
     #[test]
