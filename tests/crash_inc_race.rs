@@ -289,3 +289,28 @@ fn a_message_inc_is_still_writing_is_not_shown_until_inc_is_done() {
     );
     session.logout();
 }
+
+#[test]
+fn an_overwrite_removed_before_anyone_looked_still_brings_ours_back() {
+    let tree = MhTree::new();
+    tree.add_simple("inbox", 1, "old");
+    let mut session = tree.client();
+    session.select("INBOX");
+    let inc = start_slow_inc(&tree, &["incoming"]);
+    let r = session.append("INBOX", "(\\Flagged)", message("appended").as_bytes());
+    r.ok();
+    session.logout();
+    finish_inc(&tree, inc, "appended@test");
+    // The user removes inc's new message, which sits where ours was,
+    // before any session has looked at the folder.
+    let taken = tree.numbers_by_id("inbox")["incoming@test"].to_string();
+    tree.nmh("rmm", &["+inbox", &taken]);
+    // A session looks (and repairs when it finishes); the next sees ours.
+    crash_util::view(&tree, "INBOX");
+    let (_, seen) = crash_util::view(&tree, "INBOX");
+    let ids: Vec<&str> = seen.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["old@test", "appended@test"], "{seen:?}");
+    assert!(seen[1].flags.contains(&"\\Flagged".to_string()), "{seen:?}");
+    let mut ledger = Ledger::default();
+    check_folder(&tree, &mut ledger, "INBOX", "inbox");
+}

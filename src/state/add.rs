@@ -258,6 +258,13 @@ impl Store {
         added: &[Added],
         index: &FlagIndex,
     ) -> Res<(u32, Vec<u32>)> {
+        let (dir, keep_dir) = (name.path(&self.profile.path), keep::dir_of(&self.path));
+        for a in added {
+            if let Some(keep) = &a.keep {
+                let path = dir.join(a.file.number.to_string());
+                keep::add_witness(&keep_dir, keep, &path, &a.file.identity);
+            }
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -123,6 +123,7 @@ impl Store {
         for g in guards {
             let age = Duration::from_nanos(u64::try_from(now - g.since_ns).unwrap_or(0));
             let verdict = match self.find_guarded(&g) {
+                Ok(Found::Gone) if age < GIVE_UP => self.judge_gone(&g),
                 Ok(found) => judge(&g.written, found, age),
                 Err(e) => {
                     log::warn!("{}: looking at UID {}: {e:?}", g.folder, g.uid);
@@ -178,6 +179,29 @@ impl Store {
                 Some(id) => Ok(Found::Inode(id)),
                 None => on_disk(&dir, &g.written),
             },
+        }
+    }
+
+    /// A guarded message gone from its folder: removed as it was, or
+    /// first written over by inc (then the content found by whoever
+    /// removed it was inc's, and ours must come back). The witness, a
+    /// hard link to the inode, tells which; without one the message is
+    /// taken as removed.
+    fn judge_gone(&self, g: &Guard) -> Verdict {
+        let folder_there =
+            FolderName::new(&g.folder).is_ok_and(|name| name.path(&self.profile.path).is_dir());
+        if !folder_there {
+            return Verdict::Done;
+        }
+        let witness = keep::witness(&keep::dir_of(&self.path), &g.keep);
+        match witness {
+            Some(w)
+                if same_inode(&w, &g.written)
+                    && (w.size != g.written.size || w.mtime_ns != g.written.mtime_ns) =>
+            {
+                Verdict::Clobbered(w)
+            }
+            _ => Verdict::Done,
         }
     }
 
@@ -240,6 +264,7 @@ impl Store {
             profile,
             conn,
             lock_wait,
+            path,
             ..
         } = self;
         let pending = message::Pending::write(&dir, profile, &bytes, mtime)?;
@@ -256,6 +281,10 @@ impl Store {
             Ok((file, FlagIndex::new(profile, seqs)))
         };
         let (file, index) = sequences::update_folder(profile, &dir, *lock_wait, link)??;
+        let keep_dir = keep::dir_of(path);
+        keep::remove_witness(&keep_dir, &g.keep);
+        let new_path = dir.join(file.number.to_string());
+        keep::add_witness(&keep_dir, &g.keep, &new_path, &file.identity);
         let uid = record_repair(conn, g, &file, &index)?;
         Ok((file, uid))
     }

@@ -19,7 +19,7 @@ use std::time::Duration;
 use nix::fcntl::{AT_FDCWD, AtFlags};
 use nix::unistd::linkat;
 
-use crate::mh::MhError;
+use crate::mh::{Identity, MhError};
 
 /// A kept file without a guard naming it is removed once its inode has
 /// not changed for this long (a session that died between writing it and
@@ -117,16 +117,59 @@ pub(super) fn copy_from(dir: &Path, file: &mut File) -> Result<String, MhError> 
     Ok(name)
 }
 
+/// The name of the witness of kept copy `keep`: a second hard link to the
+/// very inode the message was added as. When the message is gone from
+/// its folder, the witness tells whether inc wrote over it first (its
+/// content changed: the message was lost to inc, and is added again) or
+/// it was removed as it was (by EXPUNGE, `rmm` or `refile`).
+fn witness_name(keep: &str) -> String {
+    format!("{keep}.w")
+}
+
+/// Links the message file at `path` as the witness of `keep` if it is
+/// still the inode `id`; false when it cannot (another filesystem, say),
+/// and the guard then does without.
+pub(super) fn add_witness(dir: &Path, keep: &str, path: &Path, id: &Identity) -> bool {
+    let target = dir.join(witness_name(keep));
+    if std::fs::hard_link(path, &target).is_err() {
+        return false;
+    }
+    match witness(dir, keep) {
+        Some(w) if w.same_message(id) => true,
+        _ => {
+            // Renamed meanwhile: another file was linked.
+            remove_file(&target);
+            false
+        }
+    }
+}
+
+/// The witness of `keep` as it is now; `None` when there is none.
+pub(super) fn witness(dir: &Path, keep: &str) -> Option<Identity> {
+    let meta = std::fs::metadata(dir.join(witness_name(keep))).ok()?;
+    Some(Identity::from_metadata(&meta))
+}
+
+/// Removes the witness of `keep` (a repaired message gets a new one).
+pub(super) fn remove_witness(dir: &Path, keep: &str) {
+    remove_file(&dir.join(witness_name(keep)));
+}
+
 /// The bytes of a kept file.
 pub(super) fn read(dir: &Path, name: &str) -> Result<Vec<u8>, MhError> {
     let path = dir.join(name);
     std::fs::read(&path).map_err(|e| MhError::io(&path, e))
 }
 
-/// Removes a kept file; already gone is fine.
+/// Removes a kept file and its witness; already gone is fine.
 pub(super) fn remove(dir: &Path, name: &str) {
-    let path = dir.join(name);
-    match std::fs::remove_file(&path) {
+    remove_file(&dir.join(name));
+    remove_witness(dir, name);
+}
+
+/// Removes one file; already gone is fine.
+fn remove_file(path: &Path) {
+    match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             log::warn!("{}: {e}", path.display());
         }
@@ -144,7 +187,8 @@ pub(super) fn remove_orphans(dir: &Path, in_use: &[String]) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if in_use.contains(&name) {
+        let kept = name.strip_suffix(".w").unwrap_or(&name);
+        if in_use.iter().any(|n| n == kept) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
@@ -152,7 +196,7 @@ pub(super) fn remove_orphans(dir: &Path, in_use: &[String]) -> usize {
         // ctime from the moment it was linked.
         let changed = meta.ctime() * 1_000_000_000 + meta.ctime_nsec();
         if now - changed >= ORPHAN_AGE.as_nanos() as i64 {
-            remove(dir, &name);
+            remove_file(&dir.join(&name));
             removed += 1;
         }
     }
