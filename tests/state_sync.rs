@@ -4,7 +4,7 @@
 
 mod state_common;
 
-use state_common::{Tree, uid_subjects};
+use state_common::{Tree, flags, uid_subjects};
 
 #[test]
 fn uids_survive_folder_pack() {
@@ -272,4 +272,30 @@ fn anno_keeps_the_uid_and_drops_the_cache() {
     assert_eq!(s.cached("INBOX", &[row.uid]).unwrap(), vec![None]);
     // The file is readable under the new identity.
     assert_eq!(state_common::subject(&mut s, "INBOX", &after), "a");
+}
+
+#[test]
+fn append_reads_a_folder_only_if_it_was_never_read() {
+    let t = Tree::new();
+    t.inc("inbox", &["a", "b"]);
+    t.inc("other", &["c"]);
+    t.settle("inbox");
+    let mut s = t.store();
+    let msg = b"From: x@example.org\nSubject: new\n\nnew\n";
+    // Never read: the messages already there get their UIDs first.
+    let (_, uid) = s.append("INBOX", msg, &flags(&[]), None).unwrap();
+    let rows = s.messages("INBOX").unwrap();
+    let by_number: Vec<(u32, u32)> = rows.iter().map(|r| (r.number, r.uid)).collect();
+    assert_eq!(by_number, vec![(1, 1), (2, 2), (3, uid)], "{rows:?}");
+    assert_eq!(uid, 3);
+    // Read before: APPEND reads no directory, however many it adds.
+    let scans = s.scans();
+    for _ in 0..5 {
+        s.append("INBOX", msg, &flags(&[]), None).unwrap();
+    }
+    assert_eq!(s.scans(), scans, "APPEND read the folder again");
+    // The sync that follows finds them all, each with its UID.
+    assert_eq!(s.sync("INBOX").unwrap().exists, 8);
+    let uids: Vec<u32> = s.messages("INBOX").unwrap().iter().map(|r| r.uid).collect();
+    assert_eq!(uids, (1..=8).collect::<Vec<u32>>());
 }

@@ -97,8 +97,16 @@ impl Store {
     ) -> Res<(u32, u32)> {
         self.check_guards(false);
         let name = self.selectable_folder(mailbox)?;
-        // Messages already in the folder get their UIDs before the new one.
-        self.sync_folder(&name)?;
+        // A folder read before is not read again first (that would stat
+        // every file in it for each APPEND): a file that arrived since gets
+        // its UID when a session sees it, after ours, as a message joins
+        // the mailbox when the server first sees it. A folder never read
+        // is, so that the messages already in it come first.
+        let known = folders::find(&self.conn, name.as_str())?
+            .is_some_and(|row| row.generation > 0 || row.dir_stamp.is_some());
+        if !known {
+            self.sync_folder(&name)?;
+        }
         let dir = name.path(&self.profile.path);
         let mtime = date.map_or_else(SystemTime::now, SystemTime::from);
         let keep = keep::write(&keep::dir_of(&self.path), bytes)
