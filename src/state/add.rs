@@ -187,13 +187,7 @@ impl Store {
         let (uidvalidity, new_uids) = match recorded {
             Ok(done) => done,
             Err(e) => {
-                discard(
-                    &self.profile,
-                    self.lock_wait,
-                    &dst_dir,
-                    added.iter().map(|a| &a.file),
-                );
-                drop_kept(&self.path, &added);
+                self.undo_copies(&dst_dir, &added);
                 return Err(e);
             }
         };
@@ -229,17 +223,23 @@ impl Store {
                 mark_fresh(&self.conn, added[from..].iter().map(|a| &a.file.identity))
             });
             if let Err(e) = marked {
-                discard(
-                    &self.profile,
-                    self.lock_wait,
-                    &dst_dir,
-                    added.iter().map(|a| &a.file),
-                );
-                drop_kept(&self.path, &added);
+                self.undo_copies(&dst_dir, &added);
                 return Err(e);
             }
         }
         Ok(added)
+    }
+
+    /// Removes the copies made in `dir` and their kept copies, so that a
+    /// retried COPY leaves no message twice.
+    fn undo_copies(&self, dir: &Path, added: &[Added]) {
+        discard(
+            &self.profile,
+            self.lock_wait,
+            dir,
+            added.iter().map(|a| &a.file),
+        );
+        drop_kept(&self.path, added);
     }
 
     /// Sets the flags of the copies in the destination's sequences, in
