@@ -87,13 +87,16 @@ pub(super) enum Found {
 pub(super) fn judge(written: &Identity, found: Found, age: Duration) -> Verdict {
     match found {
         Found::Gone => Verdict::Done,
-        Found::Inode(now) if now.size != written.size || now.mtime_ns != written.mtime_ns => {
-            Verdict::Clobbered(now)
-        }
+        Found::Inode(now) if rewritten(&now, written) => Verdict::Clobbered(now),
         Found::Inode(_) if age >= GRACE => Verdict::Done,
         _ if age >= GIVE_UP => Verdict::Done,
         _ => Verdict::Watch,
     }
+}
+
+/// True when the inode now holds other content than we `written` there.
+fn rewritten(now: &Identity, written: &Identity) -> bool {
+    now.size != written.size || now.mtime_ns != written.mtime_ns
 }
 
 /// True when `a` and `b` are the same inode (whatever its content).
@@ -163,7 +166,7 @@ impl Store {
         let dir = name.path(&self.profile.path);
         match uid_row(&self.conn, folder.id, g.uid)? {
             Some((number, id)) if same_inode(&id, &g.written) => {
-                if id.size != g.written.size || id.mtime_ns != g.written.mtime_ns {
+                if rewritten(&id, &g.written) {
                     return Ok(Found::Inode(id));
                 }
                 Ok(match message::stat_message(&dir, number)? {
@@ -195,10 +198,7 @@ impl Store {
         }
         let witness = keep::witness(&keep::dir_of(&self.path), &g.keep);
         match witness {
-            Some(w)
-                if same_inode(&w, &g.written)
-                    && (w.size != g.written.size || w.mtime_ns != g.written.mtime_ns) =>
-            {
+            Some(w) if same_inode(&w, &g.written) && rewritten(&w, &g.written) => {
                 Verdict::Clobbered(w)
             }
             _ => Verdict::Done,

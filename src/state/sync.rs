@@ -17,7 +17,8 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior, params, params_from_iter};
 
 use crate::mh::lock::LockMethod;
-use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, Sequences, message, sequences};
+use crate::mh::sequences::FolderSeqs;
+use crate::mh::{FolderName, Identity, MsgFile, MsgNum, Profile, message, sequences};
 
 use super::fault::Res;
 use super::flags::FlagIndex;
@@ -56,10 +57,8 @@ pub(super) struct Stored {
 struct Snapshot {
     /// The message files, or `None` when the directory did not change.
     files: Option<Vec<MsgFile>>,
-    /// The effective sequences.
-    seqs: Sequences,
-    /// The print of the private ones among them.
-    print: u64,
+    /// The sequences, with the print of the private ones.
+    seqs: FolderSeqs,
 }
 
 /// The stamps taken before a snapshot.
@@ -244,12 +243,8 @@ fn snapshot(profile: &Profile, wait: Duration, dir: &Path, full: bool) -> Res<Sn
         // unlocked when there is no sequence file).
         (true, false) => Some(stable_scan(dir)?),
     };
-    let read = lock.read(profile)?;
-    Ok(Snapshot {
-        files,
-        seqs: read.effective,
-        print: read.private_print,
-    })
+    let seqs = lock.read(profile)?;
+    Ok(Snapshot { files, seqs })
 }
 
 /// Reads a folder nobody locks against us until two reads in a row agree.
@@ -279,12 +274,8 @@ const STABLE_SCANS: usize = 8;
 /// moved; the last attempt locks.
 fn snapshot_unlocked(profile: &Profile, dir: &Path, full: bool) -> Res<Snapshot> {
     let files = if full { Some(stable_scan(dir)?) } else { None };
-    let read = sequences::read_folder(profile, dir)?;
-    Ok(Snapshot {
-        files,
-        seqs: read.effective,
-        print: read.private_print,
-    })
+    let seqs = sequences::read_folder(profile, dir)?;
+    Ok(Snapshot { files, seqs })
 }
 
 /// Applies a snapshot to the rows of `row`'s folder inside `tx`.
@@ -297,7 +288,7 @@ fn apply(
 ) -> Res<FolderSummary> {
     let stored = load_stored(tx, row.id)?;
     let files = snap.files.unwrap_or_else(|| stored_files(&stored));
-    let index = FlagIndex::new(profile, &snap.seqs);
+    let index = FlagIndex::new(profile, &snap.seqs.effective);
     let mut plan = plan(&stored, &files);
     let now = stamp::now_ns();
     let fresh = super::guard::fresh_files(tx, now)?;
@@ -326,7 +317,7 @@ fn apply(
         stamp::to_store(stamps.dir, now)
     };
     let print = Print {
-        value: snap.print,
+        value: snap.seqs.private_print,
         generation: row.generation + i64::from(changed),
     };
     let seq_text = stamps.seq.for_store(print, now);
